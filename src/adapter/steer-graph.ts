@@ -1,0 +1,246 @@
+/**
+ * Graph surgery that gives a decoder ONNX model TaskMem's steer input: a vector of the model's
+ * hidden size added to the residual stream after one decoder layer. Zeros reproduce the plain model.
+ *
+ * Works on the raw protobuf bytes (see protobuf-wire.ts) so every field it does not edit survives,
+ * whatever the model's ONNX IR version. Two graph shapes are handled:
+ *  - unfused exports (torch/Optimum): the last residual `Add` of layer L is renamed and a new
+ *    `Add(steer)` node produces the original tensor name, so no consumer needs rewiring;
+ *  - ORT-fused graphs: layer L's residual add lives in layer L+1's Skip(Simplified)LayerNormalization,
+ *    whose optional `bias` input is added to that sum, so the steer vector becomes (part of) the bias.
+ * Pure TypeScript on Uint8Array: runs in Node (model preparation) and in the browser.
+ */
+import {
+  concatBytes, decodeString, lenField, readFields, stringField, varintField, WIRE_LEN, type WireField,
+} from './protobuf-wire';
+
+export const STEER_INPUT = 'steer';
+export const STEER_METADATA_KEY = 'taskmem.steer';
+
+// Field numbers from onnx.proto.
+const MODEL_GRAPH = 7;
+const MODEL_METADATA = 14;
+const GRAPH_NODE = 1;
+const GRAPH_INPUT = 11;
+const NODE_INPUT = 1;
+const NODE_OUTPUT = 2;
+const NODE_NAME = 3;
+const NODE_OP = 4;
+const NODE_DOMAIN = 7;
+const VALUE_NAME = 1;
+const VALUE_TYPE = 2;
+const TYPE_TENSOR = 1;
+const TENSOR_ELEM = 1;
+const TENSOR_SHAPE = 2;
+const SHAPE_DIM = 1;
+const DIM_VALUE = 1;
+
+export const ELEM_FLOAT = 1;
+export const ELEM_FLOAT16 = 10;
+
+interface NodeView {
+  raw: Uint8Array;
+  fields: WireField[];
+  name: string;
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  layer: number | null;
+}
+
+export interface SteerInfo {
+  layer: number;
+  /** Tensor the vector is added to: the residual stream leaving layer `layer`. */
+  tensor: string;
+  method: 'add' | 'skip-norm-bias';
+  hiddenSize: number;
+  elemType: number;
+}
+
+export interface DecoderSummary {
+  inputs: { name: string; elemType: number | null }[];
+  numLayers: number;
+  steer: SteerInfo | null;
+}
+
+const LAYER_RE = /(?:^|\/|\.)layers?[./](\d+)(?:[./]|$)/;
+
+function layerOf(name: string, outputs: string[]): number | null {
+  for (const s of [name, ...outputs]) {
+    const m = LAYER_RE.exec(s);
+    if (m) return Number(m[1]);
+  }
+  return null;
+}
+
+function parseNode(raw: Uint8Array): NodeView {
+  const fields = readFields(raw);
+  const strs = (n: number) => fields.filter((f) => f.field === n && f.wire === WIRE_LEN).map((f) => decodeString(f.payload!));
+  const name = strs(NODE_NAME)[0] ?? '';
+  const outputs = strs(NODE_OUTPUT);
+  return { raw, fields, name, op: strs(NODE_OP)[0] ?? '', inputs: strs(NODE_INPUT), outputs, layer: layerOf(name, outputs) };
+}
+
+function valueInfoName(payload: Uint8Array): string {
+  const f = readFields(payload).find((x) => x.field === VALUE_NAME);
+  return f ? decodeString(f.payload!) : '';
+}
+
+function valueInfoElemType(payload: Uint8Array): number | null {
+  const type = readFields(payload).find((x) => x.field === VALUE_TYPE);
+  if (!type) return null;
+  const tensor = readFields(type.payload!).find((x) => x.field === TYPE_TENSOR);
+  if (!tensor) return null;
+  const elem = readFields(tensor.payload!).find((x) => x.field === TENSOR_ELEM);
+  return elem?.value !== undefined ? Number(elem.value) : null;
+}
+
+function tensorValueInfo(name: string, elemType: number, dims: number[]): Uint8Array {
+  const shape = concatBytes(dims.map((d) => lenField(SHAPE_DIM, varintField(DIM_VALUE, d))));
+  const tensorType = concatBytes([varintField(TENSOR_ELEM, elemType), lenField(TENSOR_SHAPE, shape)]);
+  return concatBytes([stringField(VALUE_NAME, name), lenField(VALUE_TYPE, lenField(TYPE_TENSOR, tensorType))]);
+}
+
+function nodeBytes(op: string, name: string, inputs: string[], outputs: string[]): Uint8Array {
+  return concatBytes([
+    ...inputs.map((i) => stringField(NODE_INPUT, i)),
+    ...outputs.map((o) => stringField(NODE_OUTPUT, o)),
+    stringField(NODE_NAME, name),
+    stringField(NODE_OP, op),
+  ]);
+}
+
+/** Re-serialise a node with its input or output list replaced; other fields keep their bytes. */
+function rewriteNode(node: NodeView, field: typeof NODE_INPUT | typeof NODE_OUTPUT, values: string[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let written = false;
+  for (const f of node.fields) {
+    if (f.field === field) {
+      if (!written) parts.push(...values.map((v) => stringField(field, v)));
+      written = true;
+    } else {
+      // inputs must precede outputs for readability only; protobuf does not care about order
+      parts.push(f.raw);
+    }
+  }
+  if (!written) parts.push(...values.map((v) => stringField(field, v)));
+  return concatBytes(parts);
+}
+
+function splitModel(model: Uint8Array) {
+  const modelFields = readFields(model);
+  const graphField = modelFields.find((f) => f.field === MODEL_GRAPH && f.wire === WIRE_LEN);
+  if (!graphField) throw new Error('not an ONNX model: no graph found');
+  const graphFields = readFields(graphField.payload!);
+  const nodes = graphFields.filter((f) => f.field === GRAPH_NODE).map((f) => parseNode(f.payload!));
+  const inputs = graphFields
+    .filter((f) => f.field === GRAPH_INPUT)
+    .map((f) => ({ name: valueInfoName(f.payload!), elemType: valueInfoElemType(f.payload!) }));
+  const metadata = modelFields
+    .filter((f) => f.field === MODEL_METADATA)
+    .map((f) => {
+      const kv = readFields(f.payload!);
+      const get = (n: number) => decodeString(kv.find((x) => x.field === n)?.payload ?? new Uint8Array());
+      return { key: get(1), value: get(2) };
+    });
+  return { modelFields, graphField, graphFields, nodes, inputs, metadata };
+}
+
+export function summarizeDecoder(model: Uint8Array): DecoderSummary {
+  const { nodes, inputs, metadata } = splitModel(model);
+  const layers = nodes.map((n) => n.layer).filter((l): l is number => l !== null);
+  const meta = metadata.find((m) => m.key === STEER_METADATA_KEY);
+  return {
+    inputs,
+    numLayers: layers.length ? Math.max(...layers) + 1 : 0,
+    steer: meta ? (JSON.parse(meta.value) as SteerInfo) : null,
+  };
+}
+
+const SKIP_NORM_BIAS_INDEX: Record<string, number> = {
+  SkipSimplifiedLayerNormalization: 3,
+  SkipLayerNormalization: 4,
+};
+
+/**
+ * Returns a copy of `model` whose graph takes `steer` ([hiddenSize]) added after decoder layer
+ * `layer` (0-based). Throws with a clear message when the graph's layer structure is not recognised.
+ */
+export function addSteerInput(model: Uint8Array, opts: { layer: number; hiddenSize: number }): { model: Uint8Array; info: SteerInfo } {
+  const { modelFields, graphField, graphFields, nodes, inputs } = splitModel(model);
+  if (inputs.some((i) => i.name === STEER_INPUT)) throw new Error(`the model already has a '${STEER_INPUT}' input`);
+  const numLayers = Math.max(-1, ...nodes.map((n) => n.layer ?? -1)) + 1;
+  if (numLayers === 0) throw new Error('no decoder layers found (expected node names like /model/layers.N/...)');
+  if (!Number.isInteger(opts.layer) || opts.layer < 0 || opts.layer >= numLayers)
+    throw new Error(`steer layer ${opts.layer} is outside the decoder's ${numLayers} layers`);
+
+  const embedsType = inputs.find((i) => i.name === 'inputs_embeds')?.elemType;
+  const elemType = embedsType ?? ELEM_FLOAT;
+  const producer = new Map<string, NodeView>();
+  for (const n of nodes) for (const o of n.outputs) producer.set(o, n);
+  const L = opts.layer;
+
+  const newNodes: Uint8Array[] = nodes.map((n) => n.raw);
+  let info: SteerInfo | null = null;
+
+  // Fused graphs: the sum "layer L output" is computed by layer L+1's skip-norm node.
+  const skipNorm = nodes.find(
+    (n) => n.layer === L + 1 && n.op in SKIP_NORM_BIAS_INDEX &&
+      n.inputs.slice(0, 2).some((t) => producer.get(t)?.layer === L),
+  );
+  if (skipNorm) {
+    const idx = nodes.indexOf(skipNorm);
+    const biasAt = SKIP_NORM_BIAS_INDEX[skipNorm.op];
+    const ins = [...skipNorm.inputs];
+    while (ins.length < biasAt) ins.push('');
+    const extra: Uint8Array[] = [];
+    if (ins[biasAt]) {
+      const combined = `${ins[biasAt]}/with_steer`;
+      extra.push(nodeBytes('Add', `/model/layers.${L}/steer/BiasAdd`, [ins[biasAt], STEER_INPUT], [combined]));
+      ins[biasAt] = combined;
+    } else {
+      ins[biasAt] = STEER_INPUT;
+    }
+    newNodes.splice(idx, 1, ...extra, rewriteNode(skipNorm, NODE_INPUT, ins));
+    info = { layer: L, tensor: skipNorm.outputs[3] ?? skipNorm.name, method: 'skip-norm-bias', hiddenSize: opts.hiddenSize, elemType };
+  } else {
+    const adds = nodes.filter(
+      (n) => n.layer === L && n.op === 'Add' &&
+        n.outputs.some((o) => nodes.some((c) => c.layer !== L && c.inputs.includes(o))),
+    );
+    const last = adds.at(-1);
+    if (!last) throw new Error(`could not find the residual output of decoder layer ${L}`);
+    const tensor = last.outputs[0];
+    const unsteered = `${tensor}/unsteered`;
+    const idx = nodes.indexOf(last);
+    newNodes.splice(
+      idx, 1,
+      rewriteNode(last, NODE_OUTPUT, [unsteered, ...last.outputs.slice(1)]),
+      nodeBytes('Add', `/model/layers.${L}/steer/Add`, [unsteered, STEER_INPUT], [tensor]),
+    );
+    info = { layer: L, tensor, method: 'add', hiddenSize: opts.hiddenSize, elemType };
+  }
+
+  // Rebuild the graph: nodes in their new order where the first node field was, steer after inputs.
+  const graphParts: Uint8Array[] = [];
+  let nodesWritten = false;
+  const lastInputIndex = graphFields.map((f) => f.field).lastIndexOf(GRAPH_INPUT);
+  graphFields.forEach((f, i) => {
+    if (f.field === GRAPH_NODE) {
+      if (!nodesWritten) graphParts.push(...newNodes.map((n) => lenField(GRAPH_NODE, n)));
+      nodesWritten = true;
+      return;
+    }
+    graphParts.push(f.raw);
+    if (i === lastInputIndex) graphParts.push(lenField(GRAPH_INPUT, tensorValueInfo(STEER_INPUT, elemType, [opts.hiddenSize])));
+  });
+  const graph = concatBytes(graphParts);
+
+  const meta = lenField(MODEL_METADATA, concatBytes([stringField(1, STEER_METADATA_KEY), stringField(2, JSON.stringify(info))]));
+  const modelParts: Uint8Array[] = [];
+  for (const f of modelFields) modelParts.push(f === graphField ? lenField(MODEL_GRAPH, graph) : f.raw);
+  modelParts.push(meta);
+  return { model: concatBytes(modelParts), info };
+}
+
+void NODE_DOMAIN;

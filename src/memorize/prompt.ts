@@ -1,0 +1,47 @@
+/**
+ * The memorization prompt: TaskMem's policy sees the clip's frames and the memories it wrote for the
+ * previous few clips (a sliding window), and writes the memory of the current clip.
+ * Messages use the transformers.js chat format so every model's own chat template renders them.
+ */
+
+export interface WindowMemory {
+  t0: number;
+  t1: number;
+  text: string;
+}
+
+export type ChatContent = { type: 'text'; text: string } | { type: 'image' };
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string | ChatContent[];
+}
+
+export const MEMORIZE_SYSTEM =
+  'You write the episodic memory of a video stream: one or two short factual sentences about what happens in the clip, naming objects by their labels.';
+
+export function formatClock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export function formatMemoryLine(m: WindowMemory): string {
+  return `[${formatClock(m.t0)}-${formatClock(m.t1)}] ${m.text}`;
+}
+
+export function memorizeMessages(opts: {
+  t0: number;
+  t1: number;
+  frameCount: number;
+  window: WindowMemory[];
+}): ChatMessage[] {
+  const earlier = opts.window.length ? opts.window.map(formatMemoryLine).join('\n') : 'none';
+  const content: ChatContent[] = [
+    { type: 'text', text: `Earlier memories:\n${earlier}\nClip ${formatClock(opts.t0)}-${formatClock(opts.t1)}:` },
+  ];
+  for (let i = 0; i < opts.frameCount; i++) content.push({ type: 'image' });
+  content.push({ type: 'text', text: '\nWrite the memory of this clip.' });
+  return [
+    { role: 'system', content: MEMORIZE_SYSTEM },
+    { role: 'user', content },
+  ];
+}
