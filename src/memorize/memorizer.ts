@@ -1,0 +1,90 @@
+/**
+ * TaskMem's streaming memorization policy: for each clip, the model sees the clip's frames and its
+ * own memories of the previous few clips, writes the memory of this clip, and the result is
+ * validated (retrying with sampling when the greedy answer is unusable).
+ */
+import { memorizeMessages, type WindowMemory } from './prompt';
+import { validateMemory, DEFAULT_RULES, type FormatRules } from './validate';
+import type { Clip, MemoryRecord, RejectedClip } from './types';
+import type { GenerateOptions } from './vlm';
+import type { ChatMessage } from './prompt';
+import type { RgbFrame } from './types';
+
+/** What the memorizer needs from a model; Vlm implements it, tests may pass a scripted one. */
+export interface TextGenerator {
+  readonly spec: { id: string; frame: { perClip: number } };
+  generate(messages: ChatMessage[], frames: RgbFrame[], opts?: GenerateOptions): Promise<string>;
+}
+
+export interface MemorizerOptions {
+  /** How many previous memories the policy sees (TaskMem's sliding window). */
+  window: number;
+  /** Extra sampled attempts after an invalid greedy output. */
+  retries: number;
+  retryTemperature: number;
+  maxNewTokens: number;
+  rules: FormatRules;
+  adapterVersion: number;
+}
+
+export const DEFAULT_MEMORIZER_OPTIONS: MemorizerOptions = {
+  window: 2,
+  retries: 2,
+  retryTemperature: 0.7,
+  maxNewTokens: 48,
+  rules: DEFAULT_RULES,
+  adapterVersion: 0,
+};
+
+export type MemorizeResult = { ok: true; memory: MemoryRecord; repairs: string[] } | { ok: false; rejected: RejectedClip };
+
+export class Memorizer {
+  private readonly history = new Map<string, WindowMemory[]>();
+  readonly options: MemorizerOptions;
+
+  constructor(private readonly model: TextGenerator, options: Partial<MemorizerOptions> = {}) {
+    this.options = { ...DEFAULT_MEMORIZER_OPTIONS, ...options };
+  }
+
+  /** Seeds the sliding window, e.g. after a reload, from memories already stored. */
+  restore(streamId: string, memories: WindowMemory[]) {
+    this.history.set(streamId, memories.slice(-this.options.window));
+  }
+
+  windowFor(streamId: string): WindowMemory[] {
+    return (this.history.get(streamId) ?? []).slice(-this.options.window);
+  }
+
+  async memorize(clip: Clip): Promise<MemorizeResult> {
+    const window = this.windowFor(clip.streamId);
+    const messages = memorizeMessages({ t0: clip.t0, t1: clip.t1, frameCount: clip.frames.length, window });
+    const attempts: string[] = [];
+    let lastReason = '';
+    for (let attempt = 0; attempt <= this.options.retries; attempt++) {
+      const raw = await this.model.generate(messages, clip.frames, {
+        maxNewTokens: this.options.maxNewTokens,
+        sample: attempt === 0 ? undefined : { temperature: this.options.retryTemperature },
+      });
+      attempts.push(raw);
+      const verdict = validateMemory(raw, window.map((m) => m.text), this.options.rules);
+      if (verdict.ok) {
+        const memory: MemoryRecord = {
+          streamId: clip.streamId,
+          clipIndex: clip.clipIndex,
+          t0: clip.t0,
+          t1: clip.t1,
+          text: verdict.text,
+          modelId: this.model.spec.id,
+          adapterVersion: this.options.adapterVersion,
+        };
+        this.history.set(clip.streamId, [...window, { t0: clip.t0, t1: clip.t1, text: verdict.text }].slice(-this.options.window));
+        return { ok: true, memory, repairs: verdict.repairs };
+      }
+      lastReason = `${verdict.reason}: ${verdict.detail}`;
+    }
+    return {
+      ok: false,
+      rejected: { streamId: clip.streamId, clipIndex: clip.clipIndex, t0: clip.t0, t1: clip.t1, reason: lastReason, attempts },
+    };
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Loads a registered vision-language model through transformers.js and runs it: frames + chat
+ * messages in, text out. Used by the memorizer (frames) and the answerer (text only), in Node and
+ * in the browser worker alike.
+ */
+import {
+  AutoModelForImageTextToText, AutoProcessor, RawImage, TextStreamer, cat, type Tensor,
+} from '@huggingface/transformers';
+import { bindSteer, sessionHasSteer, type SteerHandle } from './steer-binding';
+import { fitFrame } from './frames';
+import type { ChatMessage } from './prompt';
+import type { ModelSpec, Dtype } from './registry';
+import type { RgbFrame } from './types';
+
+export type Device = 'webgpu' | 'wasm' | 'cpu';
+
+export interface LoadOptions {
+  device?: Device;
+  dtype?: Dtype;
+  progress?: (p: { file: string; loaded: number; total: number; status: string }) => void;
+}
+
+// transformers.js types are loose for these multimodal classes; keep the casts in one place.
+type AnyModel = {
+  sessions: Record<string, { inputNames: readonly string[]; run: (...a: never[]) => Promise<Record<string, unknown>> }>;
+  generate(args: Record<string, unknown>): Promise<Tensor>;
+  dispose(): Promise<unknown>;
+};
+type AnyProcessor = {
+  apply_chat_template(messages: unknown, opts: Record<string, unknown>): string;
+  image_processor: ((img: RawImage) => Promise<{ pixel_values: Tensor; image_grid_thw: Tensor }>) & { config: { merge_size: number } };
+  tokenizer: ((text: string, opts?: Record<string, unknown>) => { input_ids: Tensor; attention_mask: Tensor }) & {
+    batch_decode(ids: unknown, opts: Record<string, unknown>): string[];
+  };
+};
+
+export interface GenerateOptions {
+  maxNewTokens?: number;
+  /** Omit for greedy decoding. */
+  sample?: { temperature: number; topK?: number };
+  onToken?: (text: string) => void;
+}
+
+export class Vlm {
+  private constructor(
+    readonly spec: ModelSpec,
+    readonly device: Device,
+    private readonly model: AnyModel,
+    private readonly processor: AnyProcessor,
+    readonly steer: SteerHandle | null,
+  ) {}
+
+  static async load(spec: ModelSpec, opts: LoadOptions = {}): Promise<Vlm> {
+    const device = opts.device ?? 'cpu';
+    const common = { progress_callback: opts.progress };
+    const processor = (await AutoProcessor.from_pretrained(spec.id, common)) as unknown as AnyProcessor;
+    const model = (await AutoModelForImageTextToText.from_pretrained(spec.id, {
+      ...common,
+      device,
+      dtype: opts.dtype ?? spec.defaultDtype,
+    } as never)) as unknown as AnyModel;
+    const decoder = model.sessions.decoder_model_merged ?? model.sessions.model;
+    const steer = sessionHasSteer(decoder)
+      ? bindSteer(model, spec.steer.hiddenSize, (opts.dtype ?? spec.defaultDtype).includes('16') ? 'float16' : 'float32')
+      : null;
+    return new Vlm(spec, device, model, processor, steer);
+  }
+
+  /** Builds model inputs; each frame is its own image, as Qwen3-VL's Python processor does. */
+  async inputs(messages: ChatMessage[], frames: RgbFrame[]): Promise<Record<string, Tensor>> {
+    let text = this.processor.apply_chat_template(messages, { add_generation_prompt: true, tokenize: false });
+    if (!frames.length) return { ...this.processor.tokenizer(text, { add_special_tokens: false }) };
+    const { width, height } = this.spec.frame;
+    const per = await Promise.all(
+      frames.map((f) => {
+        const fitted = fitFrame(f, width, height);
+        return this.processor.image_processor(new RawImage(new Uint8ClampedArray(fitted.data), width, height, 3));
+      }),
+    );
+    const expected = (text.match(/<\|image_pad\|>/g) ?? []).length;
+    if (expected !== frames.length) throw new Error(`prompt has ${expected} image slots for ${frames.length} frames`);
+    const merge = this.processor.image_processor.config.merge_size ** 2;
+    let k = 0;
+    text = text.replace(/<\|image_pad\|>/g, () => {
+      const grid = per[k++].image_grid_thw.data as BigInt64Array;
+      return '<|image_pad|>'.repeat(Number(grid[0] * grid[1] * grid[2]) / merge);
+    });
+    return {
+      ...this.processor.tokenizer(text, { add_special_tokens: false }),
+      pixel_values: cat(per.map((p) => p.pixel_values), 0),
+      image_grid_thw: cat(per.map((p) => p.image_grid_thw), 0),
+    };
+  }
+
+  async generate(messages: ChatMessage[], frames: RgbFrame[], opts: GenerateOptions = {}): Promise<string> {
+    const inputs = await this.inputs(messages, frames);
+    const promptLength = inputs.input_ids.dims[1];
+    const streamer = opts.onToken
+      ? new TextStreamer(this.processor.tokenizer as never, {
+          skip_prompt: true,
+          skip_special_tokens: true,
+          callback_function: opts.onToken,
+        } as never)
+      : undefined;
+    const out = await this.model.generate({
+      ...inputs,
+      max_new_tokens: opts.maxNewTokens ?? 48,
+      do_sample: !!opts.sample,
+      temperature: opts.sample?.temperature ?? 1,
+      top_k: opts.sample?.topK ?? 0,
+      streamer,
+    });
+    const newTokens = (out as unknown as { slice(...a: unknown[]): Tensor }).slice(null, [promptLength, null]);
+    return this.processor.tokenizer.batch_decode(newTokens, { skip_special_tokens: true })[0];
+  }
+
+  async dispose() {
+    await this.model.dispose();
+  }
+}
