@@ -45,3 +45,13 @@ export function memorizeMessages(opts: {
     { role: 'user', content },
   ];
 }
+
+export const IMAGE_PAD = '<|image_pad|>';
+
+/** Repeats each image placeholder once per visual token, as the Qwen processors do. */
+export function expandImagePads(text: string, tokensPerImage: number[]): string {
+  const slots = text.split(IMAGE_PAD).length - 1;
+  if (slots !== tokensPerImage.length) throw new Error(`prompt has ${slots} image slots for ${tokensPerImage.length} frames`);
+  let k = 0;
+  return text.replaceAll(IMAGE_PAD, () => IMAGE_PAD.repeat(tokensPerImage[k++]));
+}

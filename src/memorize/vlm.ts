@@ -8,7 +8,7 @@ import {
 } from '@huggingface/transformers';
 import { bindSteer, sessionHasSteer, type SteerHandle } from './steer-binding';
 import { fitFrame } from './frames';
-import type { ChatMessage } from './prompt';
+import { expandImagePads, type ChatMessage } from './prompt';
 import type { ModelSpec, Dtype } from './registry';
 import type { RgbFrame } from './types';
 
@@ -77,14 +77,14 @@ export class Vlm {
         return this.processor.image_processor(new RawImage(new Uint8ClampedArray(fitted.data), width, height, 3));
       }),
     );
-    const expected = (text.match(/<\|image_pad\|>/g) ?? []).length;
-    if (expected !== frames.length) throw new Error(`prompt has ${expected} image slots for ${frames.length} frames`);
     const merge = this.processor.image_processor.config.merge_size ** 2;
-    let k = 0;
-    text = text.replace(/<\|image_pad\|>/g, () => {
-      const grid = per[k++].image_grid_thw.data as BigInt64Array;
-      return '<|image_pad|>'.repeat(Number(grid[0] * grid[1] * grid[2]) / merge);
-    });
+    text = expandImagePads(
+      text,
+      per.map((p) => {
+        const grid = p.image_grid_thw.data as BigInt64Array;
+        return Number(grid[0] * grid[1] * grid[2]) / merge;
+      }),
+    );
     return {
       ...this.processor.tokenizer(text, { add_special_tokens: false }),
       pixel_values: cat(per.map((p) => p.pixel_values), 0),
