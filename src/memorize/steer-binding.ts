@@ -21,6 +21,8 @@ export interface SteerHandle {
   /** Replace the vector; null or omitted = zeros (the plain model). */
   set(vector: Float32Array | null): void;
   get(): Float32Array;
+  /** How many decoder runs the vector was fed to (observability for tests and benchmarks). */
+  readonly runs: number;
 }
 
 const BOUND = Symbol('taskmem.steer');
@@ -44,6 +46,7 @@ export function bindSteer(model: { sessions: Record<string, OrtLikeSession> }, h
 
   let vector = new Float32Array(hiddenSize);
   let tensor = makeTensor(vector, dtype);
+  let runs = 0;
   const handle: SteerHandle = {
     hiddenSize,
     set(v) {
@@ -52,6 +55,9 @@ export function bindSteer(model: { sessions: Record<string, OrtLikeSession> }, h
       tensor = makeTensor(vector, dtype);
     },
     get: () => Float32Array.from(vector),
+    get runs() {
+      return runs;
+    },
   };
   const visibleInputs = session.inputNames.filter((n) => n !== STEER_INPUT);
   model.sessions[name] = new Proxy(session, {
@@ -59,8 +65,10 @@ export function bindSteer(model: { sessions: Record<string, OrtLikeSession> }, h
       if (prop === BOUND) return handle;
       if (prop === 'inputNames') return visibleInputs;
       if (prop === 'run')
-        return (feeds: Record<string, unknown>, options?: unknown) =>
-          target.run({ ...feeds, [STEER_INPUT]: (tensor as unknown as { ort_tensor: unknown }).ort_tensor }, options);
+        return (feeds: Record<string, unknown>, options?: unknown) => {
+          runs++;
+          return target.run({ ...feeds, [STEER_INPUT]: (tensor as unknown as { ort_tensor: unknown }).ort_tensor }, options);
+        };
       const value = Reflect.get(target, prop, receiver);
       return typeof value === 'function' ? value.bind(target) : value;
     },

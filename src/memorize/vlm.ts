@@ -24,6 +24,7 @@ export interface LoadOptions {
 type AnyModel = {
   sessions: Record<string, { inputNames: readonly string[]; run: (...a: never[]) => Promise<Record<string, unknown>> }>;
   generate(args: Record<string, unknown>): Promise<Tensor>;
+  forward(args: Record<string, unknown>): Promise<unknown>;
   dispose(): Promise<unknown>;
 };
 type AnyProcessor = {
@@ -36,6 +37,7 @@ type AnyProcessor = {
 
 export interface GenerateOptions {
   maxNewTokens?: number;
+  minNewTokens?: number;
   /** Omit for greedy decoding. */
   sample?: { temperature: number; topK?: number };
   onToken?: (text: string) => void;
@@ -105,6 +107,7 @@ export class Vlm {
     const out = await this.model.generate({
       ...inputs,
       max_new_tokens: opts.maxNewTokens ?? 48,
+      ...(opts.minNewTokens ? { min_new_tokens: opts.minNewTokens } : {}),
       do_sample: !!opts.sample,
       temperature: opts.sample?.temperature ?? 1,
       top_k: opts.sample?.topK ?? 0,
@@ -112,6 +115,13 @@ export class Vlm {
     });
     const newTokens = (out as unknown as { slice(...a: unknown[]): Tensor }).slice(null, [promptLength, null]);
     return this.processor.tokenizer.batch_decode(newTokens, { skip_special_tokens: true })[0];
+  }
+
+  /** Logits at the last prompt position from one plain forward pass (no generation). */
+  async lastLogits(inputs: Record<string, Tensor>): Promise<Float32Array> {
+    const out = (await this.model.forward(inputs)) as { logits: Tensor };
+    const [, length, vocab] = out.logits.dims;
+    return (out.logits.data as Float32Array).slice((length - 1) * vocab, length * vocab);
   }
 
   async dispose() {
