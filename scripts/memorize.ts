@@ -61,7 +61,7 @@ export async function memorizeManifest(manifestPath: string, opts: MemorizeRunOp
     },
   };
   const memorizer = new Memorizer(timed, { window: opts.window ?? 2, adapterVersion: opts.adapterVersion ?? 0 });
-  const source = openFrameSource(manifest.video.absolutePath, manifest.frames ? { dir: manifest.frames.absoluteDir, everySeconds: manifest.frames.everySeconds } : undefined);
+  const source = openFrameSource(manifest.video.absolutePath, manifest.frames && manifest.framesDir ? { dir: manifest.framesDir, everySeconds: manifest.frames.everySeconds } : undefined);
   const duration = manifest.video.durationSeconds;
   const clipSeconds = manifest.clipSeconds;
   let clips = Math.floor(duration / clipSeconds + 1e-9);
@@ -87,8 +87,8 @@ export async function memorizeManifest(manifestPath: string, opts: MemorizeRunOp
     rejected,
     timing: { seconds, streamSeconds: clips * clipSeconds, realTimeFactor: seconds / (clips * clipSeconds || 1), modelSeconds },
   };
-  if (manifest.groundTruth) {
-    const log = JSON.parse(readFileSync(manifest.groundTruth.absolutePath, 'utf8')) as EventLog;
+  if (manifest.groundTruthPath) {
+    const log = JSON.parse(readFileSync(manifest.groundTruthPath, 'utf8')) as EventLog;
     const scores = aggregateFactScores(memories.map((m) => scoreMemory(m.text, log, m.t0, m.t1)));
     run.factPrecision = scores.factPrecision;
     run.factRecall = scores.factRecall;
