@@ -1,0 +1,71 @@
+/**
+ * Measures the fixture's memory quality on held-out world seeds (never used for training or
+ * tuning): fact precision and recall against the ground-truth event log.
+ *
+ *   npm run fixture:quality [-- --seeds 7001,7002 --minutes 3 --write]
+ *
+ * --write replaces the measured block in models/README.md with this run's numbers.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeWorldStream } from './lib/world-files';
+import { memorizeManifest } from './memorize';
+import { useLocalModels } from './lib/node-models';
+import { Vlm } from '../src/memorize/vlm';
+import { FIXTURE_MODEL_ID, getModelSpec } from '../src/memorize/registry';
+import { EVALUATION_SEEDS } from '../src/world/seeds';
+import { scoreMemory, aggregateFactScores } from '../src/world/facts';
+import type { EventLog } from '../src/world/types';
+
+const args = process.argv.slice(2);
+const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
+const seeds = flag('seeds')?.split(',').map(Number) ?? EVALUATION_SEEDS.slice(0, 10);
+const minutes = Number(flag('minutes') ?? 3);
+
+useLocalModels();
+const vlm = await Vlm.load(getModelSpec(FIXTURE_MODEL_ID));
+const dir = mkdtempSync(join(tmpdir(), 'taskmem-quality-'));
+const rows: string[] = [];
+const all: ReturnType<typeof scoreMemory>[] = [];
+let memories = 0;
+let rejected = 0;
+let words = 0;
+try {
+  for (const seed of seeds) {
+    const { manifestPath } = await writeWorldStream({ seed, outDir: join(dir, String(seed)), minutes, video: false });
+    const run = await memorizeManifest(manifestPath, { vlm });
+    const log = JSON.parse(readFileSync(join(dir, String(seed), 'events.json'), 'utf8')) as EventLog;
+    const scores = run.memories.map((m) => scoreMemory(m.text, log, m.t0, m.t1));
+    all.push(...scores);
+    memories += run.memories.length;
+    rejected += run.rejected.length;
+    words += run.memories.reduce((n, m) => n + m.text.split(/\s+/).length, 0);
+    const s = aggregateFactScores(scores);
+    rows.push(`| ${seed} | ${run.memories.length} | ${run.rejected.length} | ${s.factPrecision.toFixed(3)} | ${s.factRecall.toFixed(3)} |`);
+    console.log(`seed ${seed}: precision ${s.factPrecision.toFixed(3)} recall ${s.factRecall.toFixed(3)} (${run.memories.length} memories, ${run.rejected.length} rejected)`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+  await vlm.dispose();
+}
+const total = aggregateFactScores(all);
+const summary = `fact precision ${total.factPrecision.toFixed(3)}, fact recall ${total.factRecall.toFixed(3)} over ${memories} memories (${rejected} clips rejected), mean ${(words / Math.max(1, memories)).toFixed(1)} words per memory`;
+console.log(`\nall seeds: ${summary}`);
+
+if (args.includes('--write')) {
+  const readme = 'models/README.md';
+  const block = [
+    '<!-- quality:start (written by npm run fixture:quality -- --write) -->',
+    `Held-out evaluation seeds ${seeds.join(', ')} (${minutes}-minute streams, greedy decoding, Node CPU):`,
+    `**${summary}**.`,
+    '',
+    '| seed | memories | rejected clips | fact precision | fact recall |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '<!-- quality:end -->',
+  ].join('\n');
+  const text = readFileSync(readme, 'utf8');
+  writeFileSync(readme, text.replace(/<!-- quality:start[\s\S]*?<!-- quality:end -->/, block));
+  console.log(`updated ${readme}`);
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { Memorizer, type TextGenerator } from '../../src/memorize/memorizer';
+import { fitFrame, clipFrameTimes } from '../../src/memorize/frames';
+import type { ChatMessage } from '../../src/memorize/prompt';
+import type { GenerateOptions } from '../../src/memorize/vlm';
+import type { Clip } from '../../src/memorize/types';
+
+/** Replays fixed outputs so the policy around the model (window, retries, rejection) is testable. */
+class ScriptedModel implements TextGenerator {
+  readonly spec = { id: 'scripted', frame: { perClip: 1 } };
+  readonly calls: { messages: ChatMessage[]; opts?: GenerateOptions }[] = [];
+  constructor(private readonly outputs: string[]) {}
+  async generate(messages: ChatMessage[], _frames: unknown[], opts?: GenerateOptions) {
+    this.calls.push({ messages, opts });
+    return this.outputs.shift() ?? '';
+  }
+}
+
+const clip = (i: number): Clip => ({
+  streamId: 's',
+  clipIndex: i,
+  t0: i * 10,
+  t1: i * 10 + 10,
+  frames: [{ width: 2, height: 2, data: new Uint8Array(12), t: i * 10 }],
+});
+
+const userText = (m: ChatMessage[]) => (m[1].content as { type: string; text?: string }[]).map((c) => c.text ?? '[img]').join('');
+
+describe('memorizer policy', () => {
+  it('shows the model its own previous memories, a sliding window of two', async () => {
+    const model = new ScriptedModel(['KIWI appears.', 'BOLT appears.', 'ZED appears.', 'OAK appears.']);
+    const m = new Memorizer(model);
+    for (let i = 0; i < 4; i++) expect((await m.memorize(clip(i))).ok).toBe(true);
+    const last = userText(model.calls[3].messages);
+    expect(last).toContain('[0:10-0:20] BOLT appears.\n[0:20-0:30] ZED appears.');
+    expect(last).not.toContain('KIWI');
+    expect(userText(model.calls[0].messages)).toContain('Earlier memories:\nnone');
+  });
+
+  it('retries an invalid greedy output with sampling and stores the valid retry', async () => {
+    const model = new ScriptedModel(['', 'KIWI moves to center.']);
+    const r = await new Memorizer(model).memorize(clip(0));
+    expect(r).toMatchObject({ ok: true, memory: { text: 'KIWI moves to center.', clipIndex: 0, t0: 0, t1: 10, modelId: 'scripted', adapterVersion: 0 } });
+    expect(model.calls[0].opts?.sample).toBeUndefined();
+    expect(model.calls[1].opts?.sample?.temperature).toBeGreaterThan(0);
+  });
+
+  it('rejects a clip when every attempt is garbage, keeping the attempts, and never stores it', async () => {
+    const model = new ScriptedModel(['', 'red red red red red red', '<|im_end|>']);
+    const m = new Memorizer(model);
+    const r = await m.memorize(clip(0));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.rejected.attempts).toHaveLength(3);
+    expect(r.rejected.reason).toMatch(/empty/);
+    expect(m.windowFor('s')).toEqual([]);
+  });
+
+  it('rejects a copy of the previous memory', async () => {
+    const model = new ScriptedModel(['KIWI moves to center.', 'KIWI moves to center.', 'KIWI moves to center.', 'KIWI moves to center.']);
+    const m = new Memorizer(model);
+    await m.memorize(clip(0));
+    const r = await m.memorize(clip(1));
+    expect(r).toMatchObject({ ok: false, rejected: { reason: expect.stringMatching(/repeated/) } });
+  });
+});
+
+describe('frame fitting', () => {
+  it('keeps frames of the native size untouched and letterboxes others to it', () => {
+    const native = { width: 4, height: 2, data: new Uint8Array(24).fill(7), t: 0 };
+    expect(fitFrame(native, 4, 2)).toBe(native);
+    const tall = { width: 2, height: 2, data: new Uint8Array(12).fill(200), t: 0 };
+    const fitted = fitFrame(tall, 4, 2);
+    expect(fitted.width).toBe(4);
+    expect(Array.from(fitted.data.subarray(0, 3))).toEqual([30, 34, 40]); // bar
+    expect(Array.from(fitted.data.subarray(3, 6))).toEqual([200, 200, 200]); // picture
+  });
+
+  it('spreads clip frames over the clip, both ends included', () => {
+    expect(clipFrameTimes(20, 30, 3)).toEqual([20, 25, 30]);
+  });
+});
