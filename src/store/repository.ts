@@ -1,0 +1,77 @@
+/**
+ * Typed, promise-first operations on the store, one small function per need. Deletions that span
+ * stores run in one transaction, so a failure leaves everything as it was.
+ */
+import type { Db } from './db';
+import type { AdapterRecord, StoredMemory, StreamRecord, TaskRecord } from './schema';
+
+export async function putStream(db: Db, stream: StreamRecord) {
+  await db.put('streams', stream);
+}
+
+export async function listStreams(db: Db): Promise<StreamRecord[]> {
+  return db.getAllFromIndex('streams', 'byCreated');
+}
+
+export async function putMemory(db: Db, memory: StoredMemory) {
+  await db.put('memories', memory);
+}
+
+/** A stream's memories in clip order (the compound key sorts them). */
+export async function memoriesOf(db: Db, streamId: string): Promise<StoredMemory[]> {
+  return db.getAll('memories', IDBKeyRange.bound([streamId, -Infinity], [streamId, Infinity]));
+}
+
+export async function countMemories(db: Db): Promise<number> {
+  return db.count('memories');
+}
+
+export async function addTask(db: Db, task: Omit<TaskRecord, 'id'>): Promise<number> {
+  return db.add('tasks', task as TaskRecord);
+}
+
+export async function listTasks(db: Db): Promise<TaskRecord[]> {
+  return db.getAllFromIndex('tasks', 'byAsked');
+}
+
+export async function putAdapter(db: Db, adapter: AdapterRecord) {
+  await db.put('adapters', adapter);
+}
+
+export async function adaptersOf(db: Db, modelId: string): Promise<AdapterRecord[]> {
+  const all = await db.getAllFromIndex('adapters', 'byModel', modelId);
+  return all.sort((a, b) => a.layer - b.layer || a.version - b.version);
+}
+
+export async function getSetting<T>(db: Db, key: string, fallback: T): Promise<T> {
+  const row = await db.get('settings', key);
+  return row === undefined ? fallback : (row.value as T);
+}
+
+export async function setSetting(db: Db, key: string, value: unknown) {
+  await db.put('settings', { key, value });
+}
+
+/** Removes a stream with its memories and the tasks asked about it. */
+export async function deleteStream(db: Db, streamId: string) {
+  const tx = db.transaction(['streams', 'memories', 'tasks'], 'readwrite');
+  await Promise.all([
+    tx.objectStore('streams').delete(streamId),
+    tx.objectStore('memories').delete(IDBKeyRange.bound([streamId, -Infinity], [streamId, Infinity])),
+    (async () => {
+      let cursor = await tx.objectStore('tasks').index('byStream').openCursor(streamId);
+      while (cursor) {
+        await cursor.delete();
+        cursor = await cursor.continue();
+      }
+    })(),
+  ]);
+  await tx.done;
+}
+
+export async function deleteEverything(db: Db) {
+  const names = ['streams', 'memories', 'tasks', 'adapters', 'settings'] as const;
+  const tx = db.transaction([...names], 'readwrite');
+  await Promise.all(names.map((n) => tx.objectStore(n).clear()));
+  await tx.done;
+}
