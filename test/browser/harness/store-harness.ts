@@ -1,0 +1,73 @@
+/** Exposes the real store modules to Playwright tests running in Chromium's IndexedDB. */
+import { openTaskMemDb, deleteTaskMemDb } from '../../../src/store/db';
+import * as repo from '../../../src/store/repository';
+import { exportAll, importAll, ImportError } from '../../../src/store/transfer';
+
+const api = {
+  async reset() {
+    await deleteTaskMemDb();
+  },
+  async seed() {
+    const db = await openTaskMemDb();
+    await repo.putStream(db, { id: 's1', title: 'Demo', source: 'demo', createdAt: 1, modelId: 'm', clipSeconds: 10 });
+    await repo.putStream(db, { id: 's2', title: 'Cam', source: 'webcam', createdAt: 2, modelId: 'm', clipSeconds: 10 });
+    for (let i = 0; i < 3; i++)
+      await repo.putMemory(db, {
+        streamId: 's1', clipIndex: i, t0: i * 10, t1: i * 10 + 10, text: `<b>memory ${i}</b>`, modelId: 'm', adapterVersion: 0, createdAt: 10 + i,
+        thumbnail: new Blob([new Uint8Array([137, 80, 78, 71, i])], { type: 'image/png' }), embedding: Float32Array.from([i, 0.5]),
+      });
+    await repo.putMemory(db, { streamId: 's2', clipIndex: 0, t0: 0, t1: 10, text: 'cam', modelId: 'm', adapterVersion: 0, createdAt: 20 });
+    const taskId = await repo.addTask(db, { askedAt: 30, streamId: 's1', streamTime: 30, question: 'q?', type: 'color', answer: 'red', answered: true, citations: [{ streamId: 's1', clipIndex: 1 }] });
+    await repo.addTask(db, { askedAt: 31, streamId: 's2', streamTime: 10, question: 'q2?', type: 'shape', answer: 'unknown', answered: false, citations: [] });
+    await repo.putAdapter(db, { modelId: 'm', layer: 1, version: 1, vector: Float32Array.from([0.25, -1]), createdAt: 40, trainedOn: { taskIds: [taskId], memoryKeys: [['s1', 1]] }, metrics: { loss: 0.5 } });
+    await repo.setSetting(db, 'clipSeconds', 10);
+    db.close();
+  },
+  async snapshot() {
+    const db = await openTaskMemDb();
+    const mems = await db.getAll('memories');
+    const out = {
+      streams: (await db.getAll('streams')).map((s) => s.id),
+      memories: await Promise.all(mems.map(async (m) => ({ key: `${m.streamId}/${m.clipIndex}`, text: m.text, thumb: m.thumbnail ? Array.from(new Uint8Array(await m.thumbnail.arrayBuffer())) : null, emb: m.embedding ? Array.from(m.embedding) : null }))),
+      tasks: (await db.getAll('tasks')).map((t) => `${t.question}=${t.answer}`),
+      adapters: (await db.getAll('adapters')).map((a) => ({ v: a.version, vector: Array.from(a.vector), taskCount: a.trainedOn.taskIds.length })),
+      settings: await db.getAll('settings'),
+    };
+    db.close();
+    return out;
+  },
+  async exportText() {
+    const db = await openTaskMemDb();
+    const text = await (await exportAll(db)).text();
+    db.close();
+    return text;
+  },
+  async importText(text: string) {
+    const db = await openTaskMemDb();
+    try {
+      return { ok: true, summary: await importAll(db, text) };
+    } catch (e) {
+      return { ok: false, error: e instanceof ImportError ? e.message : `unexpected: ${String(e)}` };
+    } finally {
+      db.close();
+    }
+  },
+  async deleteStream(id: string) {
+    const db = await openTaskMemDb();
+    await repo.deleteStream(db, id);
+    db.close();
+  },
+  async deleteEverything() {
+    const db = await openTaskMemDb();
+    await repo.deleteEverything(db);
+    db.close();
+  },
+};
+
+declare global {
+  interface Window {
+    store: typeof api;
+  }
+}
+window.store = api;
+document.title = 'store ready';

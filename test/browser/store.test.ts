@@ -1,0 +1,81 @@
+/** The IndexedDB store in real Chromium: persistence across reload, deletion, export/import. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { launchChromium, startDevServer } from './chromium';
+
+let server: ViteDevServer;
+let page: Page;
+let close: () => Promise<void>;
+
+async function open() {
+  await page.goto(`${(server as unknown as { url: string }).url}/test/browser/harness/store.html`);
+  await page.waitForFunction(() => document.title === 'store ready');
+}
+
+beforeAll(async () => {
+  const dev = await startDevServer();
+  server = Object.assign(dev.server, { url: dev.url });
+  const chromium = await launchChromium();
+  close = chromium.close;
+  page = await chromium.context.newPage();
+  await open();
+  await page.evaluate(() => window.store.reset());
+});
+
+afterAll(async () => {
+  await close?.();
+  await server?.close();
+});
+
+describe('IndexedDB store', () => {
+  it('keeps everything across a reload', async () => {
+    await page.evaluate(() => window.store.seed());
+    const before = await page.evaluate(() => window.store.snapshot());
+    expect(before.memories).toHaveLength(4);
+    await page.reload();
+    await page.waitForFunction(() => document.title === 'store ready');
+    expect(await page.evaluate(() => window.store.snapshot())).toEqual(before);
+  });
+
+  it('round-trips export and import, thumbnails and vectors included', async () => {
+    const before = await page.evaluate(() => window.store.snapshot());
+    const text = await page.evaluate(() => window.store.exportText());
+    await page.evaluate(() => window.store.deleteEverything());
+    expect((await page.evaluate(() => window.store.snapshot())).memories).toEqual([]);
+    const result = await page.evaluate((t) => window.store.importText(t), text);
+    expect(result).toMatchObject({ ok: true, summary: { streams: 2, memories: 4, tasks: 2, adapters: 1 } });
+    expect(await page.evaluate(() => window.store.snapshot())).toEqual(before);
+  });
+
+  it('refuses malformed, foreign and too-new files with a clear message and changes nothing', async () => {
+    const before = await page.evaluate(() => window.store.snapshot());
+    const good = JSON.parse(await page.evaluate(() => window.store.exportText()));
+    const cases: [string, RegExp][] = [
+      ['{"format": "taskmem-exp', /not JSON/],
+      [JSON.stringify({ hello: 'world' }), /not a TaskMem export/],
+      [JSON.stringify({ ...good, version: 99 }), /newer TaskMem/],
+      [JSON.stringify({ ...good, memories: [...good.memories, { ...good.memories[0], clipIndex: -1 }] }), /memories\[4\] has no valid stream\/clip key/],
+      [JSON.stringify({ ...good, memories: [{ ...good.memories[0], streamId: 'ghost' }] }), /names a stream that is not in the file/],
+      [JSON.stringify({ ...good, adapters: [{ ...good.adapters[0], vector: ['x'] }] }), /adapters\[0\]\.vector/],
+    ];
+    for (const [text, message] of cases) {
+      const r = await page.evaluate((t) => window.store.importText(t), text);
+      expect(r.ok).toBe(false);
+      expect(r.error).toMatch(message);
+      expect(r.error).toMatch(/Nothing was imported/);
+    }
+    expect(await page.evaluate(() => window.store.snapshot())).toEqual(before);
+  });
+
+  it('deletes one stream with its memories and tasks, then everything', async () => {
+    await page.evaluate(() => window.store.deleteStream('s1'));
+    const after = await page.evaluate(() => window.store.snapshot());
+    expect(after.streams).toEqual(['s2']);
+    expect(after.memories.map((m) => m.key)).toEqual(['s2/0']);
+    expect(after.tasks).toEqual(['q2?=unknown']);
+    await page.evaluate(() => window.store.deleteEverything());
+    const empty = await page.evaluate(() => window.store.snapshot());
+    expect(empty).toEqual({ streams: [], memories: [], tasks: [], adapters: [], settings: [] });
+  });
+});
