@@ -17,6 +17,9 @@ import { FIXTURE_MODEL_ID, getModelSpec } from '../src/memorize/registry';
 import { EVALUATION_SEEDS } from '../src/world/seeds';
 import { scoreMemory, aggregateFactScores } from '../src/world/facts';
 import type { EventLog } from '../src/world/types';
+import { answerFromMemory as oracleAnswer } from '../src/world/questions';
+import { answerFromMemory } from '../src/recall/answerer';
+import { loadManifest } from './lib/load-manifest';
 
 const args = process.argv.slice(2);
 const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
@@ -31,6 +34,11 @@ const all: ReturnType<typeof scoreMemory>[] = [];
 let memories = 0;
 let rejected = 0;
 let words = 0;
+// Answering from memory text: does the fixture read its own memories the way the memory says?
+let asked = 0;
+let agreed = 0;
+let abstainAgreed = 0;
+let abstainExpected = 0;
 try {
   for (const seed of seeds) {
     const { manifestPath } = await writeWorldStream({ seed, outDir: join(dir, String(seed)), minutes, video: false });
@@ -41,6 +49,19 @@ try {
     memories += run.memories.length;
     rejected += run.rejected.length;
     words += run.memories.reduce((n, m) => n + m.text.split(/\s+/).length, 0);
+    const manifest = loadManifest(manifestPath);
+    const mems = run.memories.map((m) => ({ ...m }));
+    for (const q of manifest.questions) {
+      if (!q.meta) continue;
+      const expected = oracleAnswer(mems.filter((m) => m.t1 <= q.t), q.meta as never, q.t);
+      const got = await answerFromMemory(vlm, mems, q.question, { asOf: q.t, choices: q.choices });
+      asked++;
+      if (got.text.toLowerCase() === expected.toLowerCase()) agreed++;
+      if (expected === 'unknown') {
+        abstainExpected++;
+        if (got.abstained) abstainAgreed++;
+      }
+    }
     const s = aggregateFactScores(scores);
     rows.push(`| ${seed} | ${run.memories.length} | ${run.rejected.length} | ${s.factPrecision.toFixed(3)} | ${s.factRecall.toFixed(3)} |`);
     console.log(`seed ${seed}: precision ${s.factPrecision.toFixed(3)} recall ${s.factRecall.toFixed(3)} (${run.memories.length} memories, ${run.rejected.length} rejected)`);
@@ -51,7 +72,9 @@ try {
 }
 const total = aggregateFactScores(all);
 const summary = `fact precision ${total.factPrecision.toFixed(3)}, fact recall ${total.factRecall.toFixed(3)} over ${memories} memories (${rejected} clips rejected), mean ${(words / Math.max(1, memories)).toFixed(1)} words per memory`;
+const answering = `answers agree with what the memory text supports on ${agreed}/${asked} questions (${((100 * agreed) / Math.max(1, asked)).toFixed(1)}%; abstains on ${abstainAgreed}/${abstainExpected} where memory lacks the answer)`;
 console.log(`\nall seeds: ${summary}`);
+console.log(`answering: ${answering}`);
 
 if (args.includes('--write')) {
   const readme = 'models/README.md';
@@ -59,6 +82,8 @@ if (args.includes('--write')) {
     '<!-- quality:start (written by npm run fixture:quality -- --write) -->',
     `Held-out evaluation seeds ${seeds.join(', ')} (${minutes}-minute streams, greedy decoding, Node CPU):`,
     `**${summary}**.`,
+    '',
+    `Answering from memory text (the fixture reading its own memories; the expected answer is what that memory text supports, \`unknown\` when it says nothing): ${answering}.`,
     '',
     '| seed | memories | rejected clips | fact precision | fact recall |',
     '| --- | --- | --- | --- | --- |',
