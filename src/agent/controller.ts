@@ -1,0 +1,273 @@
+/**
+ * The agent: wires a capture source to the sampler, the bounded clip queue, the inference worker
+ * and the store, and answers questions from stored memory. UI components read `state` and listen
+ * for `change`; they never touch the worker or IndexedDB themselves.
+ */
+import { ClipSampler, DEFAULT_SAMPLER } from '../capture/sampler';
+import { ClipQueue, type QueueState } from '../capture/clip-queue';
+import type { FrameSource } from '../capture/sources';
+import { InferenceClient } from '../worker/client';
+import { getModelSpec, type ModelSpec } from '../memorize/registry';
+import { answerFromMemory, type CitableMemory } from '../recall/answerer';
+import { openTaskMemDb, type Db } from '../store/db';
+import * as repo from '../store/repository';
+import type { StoredMemory, StreamRecord } from '../store/schema';
+import { thumbnailOf } from './thumbnail';
+import type { DevicePreference } from '../worker/protocol';
+
+export interface ModelState {
+  id: string;
+  status: 'idle' | 'loading' | 'ready' | 'error';
+  loadedBytes: number;
+  totalBytes: number;
+  device: 'webgpu' | 'wasm' | null;
+  notice: string | null;
+}
+
+export interface ChatEntry {
+  id: number;
+  role: 'user' | 'agent';
+  text: string;
+  pending: boolean;
+  citations: { streamId: string; clipIndex: number }[];
+  abstained: boolean;
+}
+
+export interface AgentState {
+  model: ModelState;
+  capturing: boolean;
+  sourceTitle: string | null;
+  streamId: string | null;
+  queue: QueueState;
+  memorizing: boolean;
+  memories: StoredMemory[];
+  rejected: { clipIndex: number; t0: number; t1: number; reason: string }[];
+  chat: ChatEntry[];
+  error: string | null;
+  notice: string | null;
+}
+
+export interface AgentOptions {
+  modelId: string;
+  clipSeconds: number;
+  device: DevicePreference;
+  queueCapacity: number;
+  dbName?: string;
+}
+
+export class AgentController extends EventTarget {
+  readonly state: AgentState;
+  private db: Db | null = null;
+  private client: InferenceClient | null = null;
+  private source: FrameSource | null = null;
+  private sampler: ClipSampler | null = null;
+  private queue: ClipQueue;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private chatId = 0;
+  private spec: ModelSpec;
+
+  constructor(readonly options: AgentOptions) {
+    super();
+    this.spec = getModelSpec(options.modelId);
+    this.queue = this.makeQueue();
+    this.state = {
+      model: { id: options.modelId, status: 'idle', loadedBytes: 0, totalBytes: 0, device: null, notice: null },
+      capturing: false,
+      sourceTitle: null,
+      streamId: null,
+      queue: this.queue.state,
+      memorizing: false,
+      memories: [],
+      rejected: [],
+      chat: [],
+      error: null,
+      notice: null,
+    };
+  }
+
+  private makeQueue() {
+    return new ClipQueue(this.options.queueCapacity, (s, e) => {
+      this.state.queue = s;
+      if (e) this.state.notice = `Memorization is behind the stream: clips ${e.merged[0].clipIndex} and ${e.merged[1].clipIndex} were merged into one memory so no time is lost.`;
+      this.changed();
+    });
+  }
+
+  private changed() {
+    this.dispatchEvent(new Event('change'));
+  }
+
+  private fail(message: string) {
+    this.state.error = message;
+    this.changed();
+    this.dispatchEvent(new CustomEvent('agent-error', { detail: { message } }));
+  }
+
+  async init() {
+    this.db = await openTaskMemDb(this.options.dbName);
+    const streams = await repo.listStreams(this.db);
+    const last = streams[streams.length - 1];
+    if (last) await this.showStream(last.id);
+  }
+
+  async showStream(streamId: string) {
+    if (!this.db) return;
+    this.state.streamId = streamId;
+    this.state.memories = await repo.memoriesOf(this.db, streamId);
+    this.changed();
+  }
+
+  async loadModel() {
+    if (this.state.model.status === 'ready' || this.state.model.status === 'loading') return;
+    this.client ??= InferenceClient.create();
+    this.state.model = { ...this.state.model, status: 'loading', loadedBytes: 0, totalBytes: 0 };
+    this.changed();
+    const progress = new Map<string, [number, number]>();
+    try {
+      const loaded = await this.client.load(this.spec.id, this.options.device, (file, loadedBytes, total) => {
+        progress.set(file, [loadedBytes, total]);
+        let l = 0;
+        let t = 0;
+        for (const [a, b] of progress.values()) {
+          l += a;
+          t += b;
+        }
+        this.state.model = { ...this.state.model, loadedBytes: l, totalBytes: t };
+        this.changed();
+      });
+      this.state.model = { ...this.state.model, status: 'ready', device: loaded.device, notice: loaded.notice ?? null };
+      this.changed();
+    } catch (e) {
+      this.state.model = { ...this.state.model, status: 'error' };
+      this.fail(`The model could not be loaded: ${e instanceof Error ? e.message : String(e)}. Stored memories are unaffected.`);
+      throw e;
+    }
+  }
+
+  /** Starts memorizing a source; memories appear in `state.memories` as they are written. */
+  async start(source: FrameSource) {
+    if (!this.db) await this.init();
+    await this.loadModel();
+    this.stop();
+    const stream: StreamRecord = {
+      id: `${source.kind}-${Date.now().toString(36)}`,
+      title: source.title,
+      source: source.kind,
+      createdAt: Date.now(),
+      modelId: this.spec.id,
+      clipSeconds: this.options.clipSeconds,
+    };
+    await repo.putStream(this.db!, stream);
+    this.source = source;
+    this.queue = this.makeQueue();
+    this.sampler = new ClipSampler({ ...DEFAULT_SAMPLER, streamId: stream.id, clipSeconds: this.options.clipSeconds, framesPerClip: this.spec.frame.perClip });
+    Object.assign(this.state, { capturing: true, sourceTitle: source.title, streamId: stream.id, memories: [], rejected: [], error: null, notice: null });
+    this.changed();
+    source.onEnded((reason) => this.onSourceEnded(reason));
+    const { width, height } = this.spec.frame;
+    this.timer = setInterval(() => {
+      const frame = this.source?.grab(width, height);
+      if (!frame || !this.sampler) return;
+      for (const clip of this.sampler.push(frame)) this.queue.push(clip);
+    }, 250);
+    void this.memorizeLoop(stream.id);
+  }
+
+  private onSourceEnded(reason: string) {
+    if (!this.state.capturing) return;
+    const flushed = this.sampler?.flush(this.source?.now() ?? 0);
+    if (flushed) this.queue.push(flushed);
+    this.stopTimer();
+    this.state.capturing = false;
+    this.state.notice = `${reason} Memories written so far are kept.`;
+    this.changed();
+  }
+
+  private stopTimer() {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  stop() {
+    if (!this.source) return;
+    const s = this.source;
+    this.source = null;
+    s.stop();
+    this.stopTimer();
+    this.state.capturing = false;
+    this.changed();
+  }
+
+  private async memorizeLoop(streamId: string) {
+    const queue = this.queue;
+    while (this.state.streamId === streamId && this.client) {
+      const clip = await queue.next();
+      if (this.state.streamId !== streamId) return;
+      this.state.memorizing = true;
+      this.changed();
+      try {
+        const result = await this.client.memorize(clip);
+        if (result.ok) {
+          const thumb = await thumbnailOf(clip.frames[clip.frames.length - 1]).catch(() => undefined);
+          const memory: StoredMemory = { ...result.memory, createdAt: Date.now(), thumbnail: thumb };
+          await repo.putMemory(this.db!, memory);
+          this.state.memories = [...this.state.memories, memory];
+          this.dispatchEvent(new CustomEvent('memory', { detail: memory }));
+        } else {
+          this.state.rejected = [...this.state.rejected, { clipIndex: clip.clipIndex, t0: clip.t0, t1: clip.t1, reason: result.rejected.reason }];
+        }
+      } catch (e) {
+        this.fail(`Memorizing clip ${clip.clipIndex} failed: ${e instanceof Error ? e.message : String(e)}. Earlier memories are kept.`);
+      } finally {
+        this.state.memorizing = false;
+        this.changed();
+      }
+    }
+  }
+
+  /** Answers from the current stream's stored memories only, streaming tokens into the chat. */
+  async ask(question: string) {
+    const q = question.trim();
+    if (!q) return;
+    if (q.length > 2000) {
+      this.fail('That question is too long (2000 characters at most).');
+      return;
+    }
+    const user: ChatEntry = { id: ++this.chatId, role: 'user', text: q, pending: false, citations: [], abstained: false };
+    const reply: ChatEntry = { id: ++this.chatId, role: 'agent', text: '', pending: true, citations: [], abstained: false };
+    this.state.chat = [...this.state.chat, user, reply];
+    this.changed();
+    try {
+      await this.loadModel();
+      const memories: CitableMemory[] = this.state.memories.map((m) => ({ ...m }));
+      const client = this.client!;
+      const answer = await answerFromMemory({ generate: (messages, _f, opts) => client.generate(messages, { maxNewTokens: opts?.maxNewTokens, onToken: opts?.onToken }) }, memories, q, {
+        onToken: (t) => {
+          reply.text += t;
+          this.changed();
+        },
+      });
+      Object.assign(reply, {
+        pending: false,
+        text: answer.abstained ? "I don't know: my memory of this stream doesn't say." : answer.text,
+        citations: answer.citations,
+        abstained: answer.abstained,
+      });
+      await repo.addTask(this.db!, {
+        askedAt: Date.now(), streamId: this.state.streamId, streamTime: this.source?.now() ?? null, question: q,
+        type: 'unknown', answer: answer.text, answered: !answer.abstained, citations: answer.citations,
+      });
+      this.dispatchEvent(new CustomEvent('answer', { detail: { question: q, answer: answer.text, abstained: answer.abstained, citations: answer.citations } }));
+    } catch (e) {
+      Object.assign(reply, { pending: false, text: `Could not answer: ${e instanceof Error ? e.message : String(e)}` });
+    }
+    this.changed();
+  }
+
+  dispose() {
+    this.stop();
+    this.client?.terminate();
+    this.client = null;
+    this.db?.close();
+  }
+}

@@ -1,0 +1,66 @@
+/** Model status: which model, download progress, backend (WebGPU or WASM) and memorization lag. */
+import { LitElement, css, html, nothing } from 'lit';
+import type { ModelState } from '../agent/controller';
+import type { QueueState } from '../capture/clip-queue';
+import { MODEL_REGISTRY } from '../memorize/registry';
+import { formatBytes, formatPercent } from './format';
+
+export class TmModelPanel extends LitElement {
+  static override properties = {
+    model: { attribute: false },
+    queue: { attribute: false },
+    memorizing: { type: Boolean },
+    locked: { type: Boolean },
+  };
+
+  declare model: ModelState;
+  declare queue: QueueState;
+  declare memorizing: boolean;
+  /** The model cannot change while a stream is being memorized. */
+  declare locked: boolean;
+
+  static override styles = css`
+    :host { display: block; font-size: 0.92em; }
+    dl { display: grid; grid-template-columns: auto 1fr; gap: 2px 10px; margin: 0; }
+    dt { color: var(--taskmem-muted, #8fa3b8); }
+    dd { margin: 0; }
+    progress { width: 100%; }
+    select { font: inherit; background: transparent; color: inherit; }
+    .notice { color: var(--taskmem-warning, #e5b45b); }
+  `;
+
+  private choose(e: Event) {
+    const id = (e.target as HTMLSelectElement).value;
+    this.dispatchEvent(new CustomEvent('model-change', { detail: { id }, bubbles: true, composed: true }));
+  }
+
+  override render() {
+    const m = this.model;
+    const loading = m.status === 'loading';
+    const lag = this.queue.lagSeconds + (this.memorizing ? 0 : 0);
+    return html`<dl part="model-panel">
+      <dt><label for="model">Model</label></dt>
+      <dd>
+        <select id="model" @change=${this.choose} ?disabled=${this.locked || loading}>
+          ${MODEL_REGISTRY.map((s) => html`<option value=${s.id} ?selected=${s.id === m.id}>${s.label}</option>`)}
+        </select>
+      </dd>
+      <dt>Status</dt>
+      <dd role="status">${m.status === 'ready' ? 'ready' : m.status === 'loading' ? 'downloading' : m.status === 'error' ? 'failed to load' : 'not loaded'}</dd>
+      ${loading || m.totalBytes
+        ? html`<dt>Download</dt><dd>
+            <progress max=${m.totalBytes || 1} value=${m.loadedBytes} aria-label="Model download"></progress>
+            ${formatBytes(m.loadedBytes)}${m.totalBytes ? html` of ${formatBytes(m.totalBytes)} (${formatPercent(m.loadedBytes, m.totalBytes)})` : nothing}
+          </dd>`
+        : nothing}
+      <dt>Backend</dt>
+      <dd>${m.device === 'webgpu' ? 'WebGPU' : m.device === 'wasm' ? 'WASM (CPU)' : '—'}</dd>
+      <dt>Lag</dt>
+      <dd>${this.queue.waiting ? `${Math.round(lag)} s of stream waiting (${this.queue.waiting}/${this.queue.capacity} clips)` : this.memorizing ? 'memorizing the latest clip' : 'up to date'}
+        ${this.queue.merged ? html`<span class="notice"> · ${this.queue.merged} merged</span>` : nothing}</dd>
+      ${m.notice ? html`<dt>Note</dt><dd class="notice">${m.notice}</dd>` : nothing}
+    </dl>`;
+  }
+}
+
+customElements.get('tm-model-panel') || customElements.define('tm-model-panel', TmModelPanel);

@@ -1,0 +1,161 @@
+/**
+ * <taskmem-agent>: the whole agent as one element. Attributes/properties in (model, clip-seconds,
+ * device, sources, db-name), CustomEvents out (taskmem-memory, taskmem-answer, taskmem-error),
+ * styled through CSS custom properties (--taskmem-*) and ::part().
+ */
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { AgentController } from '../agent/controller';
+import { openDemo, openScreen, openVideoFile, openWebcam, CaptureError } from '../capture/sources';
+import { FIXTURE_MODEL_ID } from '../memorize/registry';
+import type { SourceKind } from '../store/schema';
+import type { DevicePreference } from '../worker/protocol';
+import './capture-panel';
+import './timeline';
+import './chat';
+import './model-panel';
+
+const ALL_SOURCES: SourceKind[] = ['webcam', 'screen', 'file', 'demo'];
+
+export class TaskmemAgent extends LitElement {
+  static override properties = {
+    model: { type: String },
+    clipSeconds: { type: Number, attribute: 'clip-seconds' },
+    device: { type: String },
+    sources: { type: String },
+    dbName: { type: String, attribute: 'db-name' },
+    demoSeed: { type: Number, attribute: 'demo-seed' },
+    highlight: { state: true },
+    tick: { state: true },
+  };
+
+  declare model: string;
+  declare clipSeconds: number;
+  declare device: DevicePreference;
+  /** Comma-separated subset of webcam, screen, file, demo. */
+  declare sources: string;
+  declare dbName: string;
+  declare demoSeed: number;
+  declare highlight: string | null;
+  declare tick: number;
+  controller: AgentController | null = null;
+
+  constructor() {
+    super();
+    this.model = FIXTURE_MODEL_ID;
+    this.clipSeconds = 10;
+    this.device = 'auto';
+    this.sources = ALL_SOURCES.join(',');
+    this.dbName = 'taskmem';
+    this.demoSeed = 7;
+    this.highlight = null;
+    this.tick = 0;
+  }
+
+  static override styles = css`
+    :host { display: block; color: var(--taskmem-text, #e6e6e6); background: var(--taskmem-background, #14171b);
+      font: var(--taskmem-font, 15px/1.45 system-ui, sans-serif); border-radius: var(--taskmem-radius, 12px); padding: 16px; }
+    .grid { display: grid; grid-template-columns: minmax(240px, 1fr) minmax(280px, 1.3fr); gap: 16px; }
+    @media (max-width: 720px) { .grid { grid-template-columns: 1fr; } }
+    section { display: flex; flex-direction: column; gap: 12px; min-width: 0; }
+    h2 { font-size: 1em; margin: 0; color: var(--taskmem-muted, #8fa3b8); font-weight: 600; }
+    video { width: 100%; max-height: 200px; background: #000; border-radius: 8px; }
+    video[hidden] { display: none; }
+    .error { color: var(--taskmem-error, #ff8080); }
+    .notice { color: var(--taskmem-warning, #e5b45b); }
+    .timeline { max-height: var(--taskmem-timeline-height, 480px); overflow: auto; }
+  `;
+
+  private allowedSources(): SourceKind[] {
+    return this.sources.split(',').map((s) => s.trim()).filter((s): s is SourceKind => (ALL_SOURCES as string[]).includes(s));
+  }
+
+  override connectedCallback() {
+    super.connectedCallback();
+    this.createController();
+  }
+
+  override disconnectedCallback() {
+    super.disconnectedCallback();
+    this.controller?.dispose();
+    this.controller = null;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>) {
+    const relevant = ['model', 'clipSeconds', 'device', 'dbName'] as const;
+    if (this.controller && relevant.some((k) => changed.has(k) && changed.get(k) !== undefined)) this.createController();
+  }
+
+  private createController() {
+    this.controller?.dispose();
+    const c = new AgentController({ modelId: this.model, clipSeconds: this.clipSeconds, device: this.device, queueCapacity: 6, dbName: this.dbName });
+    this.controller = c;
+    c.addEventListener('change', () => (this.tick = (this.tick + 1) % 1e9));
+    c.addEventListener('memory', (e) => this.emit('taskmem-memory', (e as CustomEvent).detail));
+    c.addEventListener('answer', (e) => this.emit('taskmem-answer', (e as CustomEvent).detail));
+    c.addEventListener('agent-error', (e) => this.emit('taskmem-error', (e as CustomEvent).detail));
+    c.init().catch((e) => c.state.error = `Storage is unavailable: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
+  private emit(type: string, detail: unknown) {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+
+  private get video(): HTMLVideoElement {
+    return this.renderRoot.querySelector('video')!;
+  }
+
+  /** Starts memorizing a source; also callable from script. */
+  async startSource(kind: SourceKind, file?: File) {
+    const c = this.controller!;
+    try {
+      const source =
+        kind === 'webcam' ? await openWebcam(this.video)
+        : kind === 'screen' ? await openScreen(this.video)
+        : kind === 'file' ? await openVideoFile(this.video, file!)
+        : openDemo(this.demoSeed);
+      await c.start(source);
+    } catch (e) {
+      const message = e instanceof CaptureError ? e.message : `Could not start: ${e instanceof Error ? e.message : String(e)}`;
+      c.state.error = message;
+      this.tick++;
+      this.emit('taskmem-error', { message });
+    }
+  }
+
+  async ask(question: string) {
+    await this.controller?.ask(question);
+  }
+
+  override render() {
+    const s = this.controller?.state;
+    if (!s) return nothing;
+    return html`<div class="grid">
+      <section>
+        <tm-capture-panel exportparts="button, source, stop, capture-indicator" .sources=${this.allowedSources()} ?capturing=${s.capturing}
+          .sourceTitle=${s.sourceTitle} ?busy=${s.model.status === 'loading'}
+          @choose-source=${(e: CustomEvent) => this.startSource(e.detail.kind, e.detail.file)}
+          @stop-capture=${() => this.controller?.stop()}></tm-capture-panel>
+        <video part="preview" muted playsinline ?hidden=${!s.capturing || s.sourceTitle?.startsWith('Demo') === true}></video>
+        ${s.error ? html`<p class="error" role="alert" part="error">${s.error}</p>` : nothing}
+        ${s.notice ? html`<p class="notice" role="status" part="notice">${s.notice}</p>` : nothing}
+        <tm-model-panel exportparts="model-panel" .model=${s.model} .queue=${s.queue} ?memorizing=${s.memorizing} ?locked=${s.capturing}
+          @model-change=${(e: CustomEvent) => (this.model = e.detail.id)}></tm-model-panel>
+        <h2>Chat</h2>
+        <tm-chat exportparts="chat-log, chat-user, chat-agent, citation, chat-form" .entries=${s.chat} .memories=${s.memories}
+          @ask=${(e: CustomEvent) => this.ask(e.detail.question)} @cite=${(e: CustomEvent) => (this.highlight = `${e.detail.streamId}/${e.detail.clipIndex}`)}></tm-chat>
+      </section>
+      <section>
+        <h2>Memories</h2>
+        <tm-timeline class="timeline" exportparts="timeline, memory, rejected" .memories=${s.memories} .rejected=${s.rejected} .highlight=${this.highlight}></tm-timeline>
+      </section>
+    </div>`;
+  }
+}
+
+customElements.get('taskmem-agent') || customElements.define('taskmem-agent', TaskmemAgent);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'taskmem-agent': TaskmemAgent;
+  }
+}
