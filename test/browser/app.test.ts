@@ -1,0 +1,91 @@
+/**
+ * The app in real Chromium with a fake webcam fed from a world stream file: memories appear and
+ * persist, chat answers with a citation and abstains, errors are clear and keep stored data.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import type { ViteDevServer } from 'vite';
+import { launchChromium, startDevServer } from './chromium';
+import { writeWorldStream } from '../../scripts/lib/world-files';
+import { parseMemory } from '../../src/world/language';
+
+const SEED = 7003;
+let server: ViteDevServer;
+let url: string;
+let dir: string;
+let y4m: string;
+
+beforeAll(async () => {
+  ({ server, url } = await startDevServer());
+  dir = mkdtempSync(join(tmpdir(), 'taskmem-app-'));
+  await writeWorldStream({ seed: SEED, outDir: dir, minutes: 2, fps: 5 });
+  y4m = join(dir, 'stream.y4m');
+});
+
+afterAll(async () => {
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const fakeCamera = (file: string) => ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${file}`];
+
+async function memoryTexts(page: Page): Promise<string[]> {
+  return page.locator('taskmem-agent tm-timeline li[data-key] .text').allTextContents();
+}
+
+async function waitForMemories(page: Page, n: number, timeout = 240_000) {
+  await page.waitForFunction(
+    (count) => (document.querySelector('taskmem-agent')?.shadowRoot?.querySelector('tm-timeline')?.shadowRoot?.querySelectorAll('li[data-key]').length ?? 0) >= count,
+    n,
+    { timeout, polling: 500 },
+  );
+}
+
+describe('app with a fake webcam', () => {
+  it('memorizes the camera stream, keeps memories across reload, answers with a citation and abstains', async () => {
+    const { context, close } = await launchChromium({ extraArgs: fakeCamera(y4m) });
+    try {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${url}/?device=wasm`);
+      await page.locator('taskmem-agent').evaluate((el) => el.setAttribute('device', 'wasm'));
+      await page.getByRole('button', { name: 'Webcam' }).click();
+      await expect.poll(() => page.getByRole('status').filter({ hasText: 'Capturing' }).count(), { timeout: 60_000 }).toBeGreaterThan(0);
+      await waitForMemories(page, 4);
+      const texts = await memoryTexts(page);
+      expect(texts.length).toBeGreaterThanOrEqual(4);
+      for (const t of texts) expect(parseMemory(t).clauses.length).toBeGreaterThan(0);
+      await page.getByRole('button', { name: 'Stop' }).click();
+
+      await page.reload();
+      await waitForMemories(page, texts.length, 30_000);
+      expect((await memoryTexts(page)).slice(0, texts.length)).toEqual(texts);
+
+      // A question whose answer the memory states: the colour of a labelled object.
+      const clause = texts
+        .flatMap((t) => parseMemory(t).clauses)
+        .find((c) => c.kind === 'event' && c.subject.label && c.subject.color);
+      if (clause && clause.kind === 'event') {
+        await page.getByRole('textbox', { name: 'Ask about the stream' }).fill(`What color is ${clause.subject.label}?`);
+        await page.getByRole('button', { name: 'Ask' }).click();
+        const reply = page.locator('taskmem-agent tm-chat li.agent').last();
+        await expect.poll(() => reply.evaluate((li) => li.classList.contains('pending')), { timeout: 60_000 }).toBe(false);
+        expect(await reply.textContent()).toContain(clause.subject.color);
+        await reply.getByRole('button').first().click();
+        await expect.poll(() => page.locator('taskmem-agent tm-timeline li.highlight').count()).toBe(1);
+      }
+      await page.getByRole('textbox', { name: 'Ask about the stream' }).fill('What color is QQQQ?');
+      await page.getByRole('button', { name: 'Ask' }).click();
+      const last = page.locator('taskmem-agent tm-chat li.agent').last();
+      await expect.poll(() => last.evaluate((li) => li.classList.contains('pending')), { timeout: 60_000 }).toBe(false);
+      expect(await last.textContent()).toMatch(/don't know/);
+      expect(errors).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+});
