@@ -7,7 +7,7 @@ import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:f
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { simulateWorld, stateAt } from '../../src/world/simulate';
-import { renderFrame, roundTripYuv } from '../../src/world/render';
+import { renderFrame, worldFrame } from '../../src/world/render';
 import { y4mFrame, y4mHeader } from '../../src/world/y4m';
 import { generateQuestions } from '../../src/world/questions';
 import { FRAME_HEIGHT, FRAME_WIDTH, type QuestionType, type VisibleObject } from '../../src/world/types';
@@ -70,7 +70,7 @@ export async function writeWorldStream(opts: WorldStreamOptions): Promise<WorldS
 
   let frames = 0;
   for (let t = 0; t <= durationSeconds; t += every) {
-    const rgb = roundTripYuv(renderFrame(stateAt(log, t), FRAME_WIDTH, FRAME_HEIGHT), FRAME_WIDTH, FRAME_HEIGHT);
+    const rgb = worldFrame(log, t).data;
     await sharp(Buffer.from(rgb), { raw: { width: FRAME_WIDTH, height: FRAME_HEIGHT, channels: 3 } })
       .png({ compressionLevel: 9 })
       .toFile(join(dir, 'frames', `t${String(t).padStart(4, '0')}.png`));

@@ -3,9 +3,8 @@
  * screen, local file) or a synthetic one (the bundled demo world), and reports when it ends.
  * Errors a user can cause are turned into messages that say what happened and what to do.
  */
-import { simulateWorld, stateAt } from '../world/simulate';
-import { renderFrame, roundTripYuv } from '../world/render';
-import { FRAME_HEIGHT, FRAME_WIDTH } from '../world/types';
+import { simulateWorld } from '../world/simulate';
+import { worldFrame } from '../world/render';
 import type { RgbFrame } from '../memorize/types';
 import { fitFrame } from '../memorize/frames';
 import type { SourceKind } from '../store/schema';
@@ -172,8 +171,7 @@ export function openDemo(seed = 7, durationSeconds = 180): FrameSource {
     now,
     grab(width, height) {
       const t = Math.min(now(), durationSeconds);
-      const rgb = roundTripYuv(renderFrame(stateAt(world, t), FRAME_WIDTH, FRAME_HEIGHT), FRAME_WIDTH, FRAME_HEIGHT);
-      return fitFrame({ width: FRAME_WIDTH, height: FRAME_HEIGHT, data: rgb, t }, width, height);
+      return fitFrame(worldFrame(world, t), width, height);
     },
     onEnded: (cb) => endedCbs.push(cb),
     stop() {

@@ -69,7 +69,7 @@ export async function answerFromMemory(
   opts: AnswerOptions = {},
 ): Promise<Answer> {
   const visible = opts.asOf === undefined ? memories : memories.filter((m) => m.t1 <= opts.asOf!);
-  const context = selectAnswerContext(visible, question, opts.maxContextLines ?? 12) as CitableMemory[];
+  const context = selectAnswerContext(visible, question, opts.maxContextLines ?? 12);
   if (!context.length) return { text: ABSTAIN_ANSWER, abstained: true, citations: [], context };
   const raw = await model.generate(answerMessages({ memories: context, question, choices: opts.choices }), [], {
     maxNewTokens: opts.maxNewTokens ?? 16,

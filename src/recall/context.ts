@@ -22,7 +22,7 @@ export function timeRangeOf(question: string): [number, number] | null {
   return m ? [parseClock(m[1]), parseClock(m[2])] : null;
 }
 
-export function selectAnswerContext(memories: WindowMemory[], question: string, maxLines: number): WindowMemory[] {
+export function selectAnswerContext<M extends WindowMemory>(memories: M[], question: string, maxLines: number): M[] {
   if (memories.length <= maxLines) return memories;
   const range = timeRangeOf(question);
   const keys = new Set(words(question).filter((w) => !STOP.has(w)));

@@ -3,6 +3,7 @@
  * run in order from whatever version a user has. Everything the agent knows lives here.
  */
 import type { DBSchema } from 'idb';
+import type { MemoryRecord } from '../memorize/types';
 
 export const DB_NAME = 'taskmem';
 export const DB_VERSION = 1;
@@ -18,14 +19,7 @@ export interface StreamRecord {
   clipSeconds: number;
 }
 
-export interface StoredMemory {
-  streamId: string;
-  clipIndex: number;
-  t0: number;
-  t1: number;
-  text: string;
-  modelId: string;
-  adapterVersion: number;
+export interface StoredMemory extends MemoryRecord {
   createdAt: number;
   /** Small JPEG/PNG of the clip's last frame, for the timeline; never shown to the answerer. */
   thumbnail?: Blob;

@@ -4,7 +4,8 @@
  */
 import { glyph, GLYPH_HEIGHT, GLYPH_WIDTH, textWidth } from './font';
 import { i420ToRgb, rgbToI420 } from '../capture/yuv';
-import { FRAME_HEIGHT, FRAME_WIDTH, POSITIONS, type Color, type Shape, type VisibleObject } from './types';
+import { FRAME_HEIGHT, FRAME_WIDTH, POSITIONS, type Color, type EventLog, type Shape, type VisibleObject } from './types';
+import { stateAt } from './simulate';
 
 export const BACKGROUND: readonly [number, number, number] = [30, 34, 40];
 export const LABEL_RGB: readonly [number, number, number] = [205, 205, 205];
@@ -106,4 +107,9 @@ export const yuv420ToRgb = (yuv: Uint8Array, width: number, height: number) => i
 /** What a viewer of the y4m video (Chromium's fake camera included) sees: 4:2:0 chroma. */
 export function roundTripYuv(rgb: Uint8Array, width = FRAME_WIDTH, height = FRAME_HEIGHT): Uint8Array {
   return i420ToRgb(rgbToI420(rgb, width, height), width, height);
+}
+
+/** The frame a camera pointed at the world shows at time t (what the fixture was trained on). */
+export function worldFrame(log: EventLog, t: number, width = FRAME_WIDTH, height = FRAME_HEIGHT): { width: number; height: number; t: number; data: Uint8Array } {
+  return { width, height, t, data: roundTripYuv(renderFrame(stateAt(log, t), width, height), width, height) };
 }

@@ -10,9 +10,8 @@ import { Vlm } from '../../src/memorize/vlm';
 import { Memorizer } from '../../src/memorize/memorizer';
 import { FIXTURE_MODEL_ID, getModelSpec } from '../../src/memorize/registry';
 import { clipFrameTimes } from '../../src/memorize/frames';
-import { simulateWorld, stateAt } from '../../src/world/simulate';
-import { renderFrame, roundTripYuv } from '../../src/world/render';
-import { FRAME_HEIGHT, FRAME_WIDTH } from '../../src/world/types';
+import { simulateWorld } from '../../src/world/simulate';
+import { worldFrame } from '../../src/world/render';
 
 const SEED = 11;
 const CLIPS = 3;
@@ -29,10 +28,7 @@ beforeAll(async () => {
   const world = simulateWorld({ seed: SEED, durationSeconds: CLIPS * 10 });
   nodeMemories = [];
   for (let c = 0; c < CLIPS; c++) {
-    const frames = clipFrameTimes(c * 10, c * 10 + 10, spec.frame.perClip).map((t) => ({
-      width: FRAME_WIDTH, height: FRAME_HEIGHT, t,
-      data: roundTripYuv(renderFrame(stateAt(world, t), FRAME_WIDTH, FRAME_HEIGHT), FRAME_WIDTH, FRAME_HEIGHT),
-    }));
+    const frames = clipFrameTimes(c * 10, c * 10 + 10, spec.frame.perClip).map((t) => worldFrame(world, t));
     const r = await memorizer.memorize({ streamId: `world-seed-${SEED}`, clipIndex: c, t0: c * 10, t1: c * 10 + 10, frames });
     nodeMemories.push(r.ok ? r.memory.text : `(rejected: ${r.rejected.reason})`);
   }

@@ -10,9 +10,8 @@ import { Vlm } from '../../src/memorize/vlm';
 import { FIXTURE_MODEL_ID, getModelSpec } from '../../src/memorize/registry';
 import { memorizeMessages } from '../../src/memorize/prompt';
 import { clipFrameTimes } from '../../src/memorize/frames';
-import { simulateWorld, stateAt } from '../../src/world/simulate';
-import { renderFrame, roundTripYuv } from '../../src/world/render';
-import { FRAME_HEIGHT, FRAME_WIDTH } from '../../src/world/types';
+import { simulateWorld } from '../../src/world/simulate';
+import { worldFrame } from '../../src/world/render';
 import { summarizeDecoder } from '../../src/adapter/steer-graph';
 
 const spec = getModelSpec(FIXTURE_MODEL_ID);
@@ -20,12 +19,7 @@ const dir = `${MODELS_ROOT}${FIXTURE_MODEL_ID}`;
 
 function clipFrames(seed: number, t0: number, t1: number) {
   const log = simulateWorld({ seed, durationSeconds: t1 + 10 });
-  return clipFrameTimes(t0, t1, spec.frame.perClip).map((t) => ({
-    width: FRAME_WIDTH,
-    height: FRAME_HEIGHT,
-    t,
-    data: roundTripYuv(renderFrame(stateAt(log, t), FRAME_WIDTH, FRAME_HEIGHT), FRAME_WIDTH, FRAME_HEIGHT),
-  }));
+  return clipFrameTimes(t0, t1, spec.frame.perClip).map((t) => worldFrame(log, t));
 }
 
 let vlm: Vlm;
@@ -88,10 +82,7 @@ describe('fixture generation', () => {
     const ref = JSON.parse(readFileSync(new URL('../fixtures/fixture-parity.json', import.meta.url), 'utf8'));
     const { seed, t0, t1, window, minutes } = ref.source;
     const log = simulateWorld({ seed, durationSeconds: minutes * 60 });
-    const frames = clipFrameTimes(t0, t1, spec.frame.perClip).map((t) => ({
-      width: FRAME_WIDTH, height: FRAME_HEIGHT, t,
-      data: roundTripYuv(renderFrame(stateAt(log, t), FRAME_WIDTH, FRAME_HEIGHT), FRAME_WIDTH, FRAME_HEIGHT),
-    }));
+    const frames = clipFrameTimes(t0, t1, spec.frame.perClip).map((t) => worldFrame(log, t));
     const inputs = await vlm.inputs(memorizeMessages({ t0, t1, frameCount: frames.length, window }), frames);
     expect(Array.from(inputs.input_ids.data as BigInt64Array, Number)).toEqual(ref.prompt_ids);
     const logits = await vlm.lastLogits(inputs);

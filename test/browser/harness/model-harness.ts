@@ -6,9 +6,8 @@
 import { InferenceClient } from '../../../src/worker/client';
 import { FIXTURE_MODEL_ID } from '../../../src/memorize/registry';
 import { clipFrameTimes } from '../../../src/memorize/frames';
-import { simulateWorld, stateAt } from '../../../src/world/simulate';
-import { renderFrame, roundTripYuv } from '../../../src/world/render';
-import { FRAME_HEIGHT, FRAME_WIDTH } from '../../../src/world/types';
+import { simulateWorld } from '../../../src/world/simulate';
+import { worldFrame } from '../../../src/world/render';
 
 const params = new URLSearchParams(location.search);
 const seed = Number(params.get('seed') ?? 1);
@@ -30,12 +29,7 @@ async function run() {
   for (let c = 0; c < clips; c++) {
     const t0 = c * 10;
     const t1 = t0 + 10;
-    const frames = clipFrameTimes(t0, t1, 3).map((t) => ({
-      width: FRAME_WIDTH,
-      height: FRAME_HEIGHT,
-      data: roundTripYuv(renderFrame(stateAt(world, t), FRAME_WIDTH, FRAME_HEIGHT), FRAME_WIDTH, FRAME_HEIGHT),
-      t,
-    }));
+    const frames = clipFrameTimes(t0, t1, 3).map((t) => worldFrame(world, t));
     const result = await client.memorize({ streamId: `world-seed-${seed}`, clipIndex: c, t0, t1, frames });
     memories.push(result.ok ? result.memory.text : `(rejected: ${result.rejected.reason})`);
     log.textContent = memories.join('\n');
