@@ -5,7 +5,8 @@ import { join, resolve, extname } from 'node:path';
 const ORT_DIST = resolve('node_modules/onnxruntime-web/dist');
 // transformers.js loads the asyncify build for both its WebGPU and WASM backends.
 const ORT_FILES = ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
-const MODELS_DIR = resolve('models');
+// TASKMEM_MODELS_DIR serves another model folder (e.g. a bigger self-hosted set) without copying it.
+const MODELS_DIR = resolve(process.env.TASKMEM_MODELS_DIR ?? 'models');
 
 const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',

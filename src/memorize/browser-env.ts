@@ -5,7 +5,9 @@
 import { env } from '@huggingface/transformers';
 
 export function configureBrowserRuntime(base = self.location.origin) {
-  env.localModelPath = `${base}/models/`;
+  // A path, not a URL: transformers.js 4.3 skips its local lookup (file metadata) for http(s)
+  // local paths and would go to the hub instead.
+  env.localModelPath = new URL('/models/', base).pathname;
   env.allowLocalModels = true;
   env.allowRemoteModels = true;
   const wasm = env.backends.onnx.wasm as { wasmPaths?: unknown; numThreads?: number };
