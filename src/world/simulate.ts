@@ -43,10 +43,15 @@ const WEIGHTS: Record<'few' | 'some' | 'full', Record<Kind, number>> = {
   full: { appear: 0, move: 0.3, recolor: 0.2, leave: 0.5 },
 };
 
-function labelPool(rng: Rng): string[] {
+/** Labels for long streams, after the word list runs out: letter + two digits. */
+export const EXTRA_LABELS: readonly string[] = (() => {
   const extra: string[] = [];
   for (const a of 'ABCDEFGHJKLMNPRSTUVWXYZ') for (let n = 10; n < 100; n += 7) extra.push(`${a}${n}`);
-  return [...rng.shuffle(LABELS), ...rng.shuffle(extra)];
+  return extra;
+})();
+
+function labelPool(rng: Rng): string[] {
+  return [...rng.shuffle(LABELS), ...rng.shuffle(EXTRA_LABELS)];
 }
 
 export function simulateWorld({ seed, durationSeconds }: SimulateOptions): EventLog {
