@@ -88,4 +88,45 @@ describe('app with a fake webcam', () => {
       await close();
     }
   });
+
+  it('explains a denied camera permission and keeps stored memories', async () => {
+    const { context, close } = await launchChromium({ extraArgs: ['--use-fake-device-for-media-stream', '--deny-permission-prompts'] });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${url}/`);
+      await page.locator('taskmem-agent').evaluate((el) => el.setAttribute('db-name', 'denied-test'));
+      await page.getByRole('button', { name: 'Webcam' }).click();
+      await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 30_000 }).toMatch(/Camera permission was denied/);
+      await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/Nothing stored was changed/);
+    } finally {
+      await close();
+    }
+  });
+
+  it('says so when the capture track ends, and keeps the memories written', async () => {
+    const { context, close } = await launchChromium({ extraArgs: fakeCamera(y4m) });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${url}/`);
+      await page.locator('taskmem-agent').evaluate((el) => {
+        el.setAttribute('device', 'wasm');
+        el.setAttribute('db-name', 'ended-test');
+      });
+      await page.getByRole('button', { name: 'Webcam' }).click();
+      await waitForMemories(page, 1);
+      const before = await memoryTexts(page);
+      await page.locator('taskmem-agent').evaluate((el) => {
+        const video = el.shadowRoot!.querySelector('video')!;
+        const track = (video.srcObject as MediaStream).getVideoTracks()[0];
+        track.stop();
+        track.dispatchEvent(new Event('ended')); // what the browser fires when a camera goes away
+      });
+      await expect.poll(() => page.getByRole('status').filter({ hasText: 'camera stopped' }).count(), { timeout: 10_000 }).toBeGreaterThan(0);
+      expect(await page.getByRole('status').filter({ hasText: 'camera stopped' }).textContent()).toMatch(/Memories written so far are kept/);
+      expect((await memoryTexts(page)).slice(0, before.length)).toEqual(before);
+      expect(await page.getByRole('button', { name: 'Webcam' }).count()).toBe(1);
+    } finally {
+      await close();
+    }
+  });
 });
