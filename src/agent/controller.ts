@@ -13,6 +13,7 @@ import { openTaskMemDb, type Db } from '../store/db';
 import * as repo from '../store/repository';
 import type { StoredMemory, StreamRecord } from '../store/schema';
 import { thumbnailOf } from './thumbnail';
+import { exportAll, importAll, ImportError } from '../store/transfer';
 import type { DevicePreference } from '../worker/protocol';
 
 export interface ModelState {
@@ -261,6 +262,48 @@ export class AgentController extends EventTarget {
     } catch (e) {
       Object.assign(reply, { pending: false, text: `Could not answer: ${e instanceof Error ? e.message : String(e)}` });
     }
+    this.changed();
+  }
+
+  /** Everything stored, as one JSON file (memories, thumbnails, tasks, adapters, settings). */
+  async exportData(): Promise<Blob> {
+    if (!this.db) await this.init();
+    return exportAll(this.db!);
+  }
+
+  /** Imports an export; a bad file is refused with a message and nothing changes. */
+  async importData(file: Blob): Promise<string> {
+    if (!this.db) await this.init();
+    try {
+      const summary = await importAll(this.db!, await file.text());
+      const streams = await repo.listStreams(this.db!);
+      if (!this.state.capturing && streams.length) await this.showStream(streams[streams.length - 1].id);
+      this.state.notice = `Imported ${summary.memories} memories from ${summary.streams} streams, ${summary.tasks} questions and ${summary.adapters} adapters.`;
+      this.state.error = null;
+      this.changed();
+      return this.state.notice;
+    } catch (e) {
+      this.fail(e instanceof ImportError ? e.message : `Import failed: ${e instanceof Error ? e.message : String(e)}. Nothing was changed.`);
+      throw e;
+    }
+  }
+
+  async deleteCurrentStream() {
+    const id = this.state.streamId;
+    if (!id || !this.db) return;
+    if (this.state.capturing) this.stop();
+    await repo.deleteStream(this.db, id);
+    Object.assign(this.state, { streamId: null, memories: [], rejected: [], chat: [], notice: 'The stream and its memories were deleted.' });
+    const streams = await repo.listStreams(this.db);
+    if (streams.length) await this.showStream(streams[streams.length - 1].id);
+    this.changed();
+  }
+
+  async deleteEverything() {
+    if (!this.db) return;
+    if (this.state.capturing) this.stop();
+    await repo.deleteEverything(this.db);
+    Object.assign(this.state, { streamId: null, memories: [], rejected: [], chat: [], notice: 'Everything was deleted.' });
     this.changed();
   }
 

@@ -63,6 +63,9 @@ export class TaskmemAgent extends LitElement {
     .error { color: var(--taskmem-error, #ff8080); }
     .notice { color: var(--taskmem-warning, #e5b45b); }
     .timeline { max-height: var(--taskmem-timeline-height, 480px); overflow: auto; }
+    .data { display: flex; flex-wrap: wrap; gap: 6px; }
+    .data button { font: inherit; font-size: 0.9em; padding: 4px 10px; border-radius: 6px; border: 1px solid var(--taskmem-border, #4a5260);
+      background: var(--taskmem-button, #252a31); color: inherit; cursor: pointer; }
   `;
 
   private allowedSources(): SourceKind[] {
@@ -122,6 +125,26 @@ export class TaskmemAgent extends LitElement {
     }
   }
 
+  private async exportData() {
+    const blob = await this.controller!.exportData();
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = `taskmem-export-${new Date().toISOString().slice(0, 10)}.json`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  }
+
+  private async importData(e: Event) {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (file) await this.controller!.importData(file).catch(() => undefined);
+  }
+
+  private async confirmThen(message: string, action: () => Promise<void>) {
+    if (confirm(message)) await action();
+  }
+
   async ask(question: string) {
     await this.controller?.ask(question);
   }
@@ -147,6 +170,13 @@ export class TaskmemAgent extends LitElement {
       <section>
         <h2>Memories</h2>
         <tm-timeline class="timeline" exportparts="timeline, memory, rejected" .memories=${s.memories} .rejected=${s.rejected} .highlight=${this.highlight}></tm-timeline>
+        <div class="data" part="data-controls">
+          <button part="button" @click=${() => this.exportData()}>Export</button>
+          <button part="button" @click=${() => (this.renderRoot.querySelector('input.import') as HTMLInputElement).click()}>Import</button>
+          <input class="import" type="file" accept="application/json,.json" hidden @change=${this.importData} aria-label="Import a TaskMem export" />
+          <button part="button" ?disabled=${!s.streamId} @click=${() => this.confirmThen('Delete this stream and its memories?', () => this.controller!.deleteCurrentStream())}>Delete stream</button>
+          <button part="button" @click=${() => this.confirmThen('Delete every stream, memory, question and adapter on this device?', () => this.controller!.deleteEverything())}>Delete everything</button>
+        </div>
       </section>
     </div>`;
   }
