@@ -51,11 +51,20 @@ describe('app with a fake webcam', () => {
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`${url}/?device=wasm`);
+      await page.goto(`${url}/`);
       await page.locator('taskmem-agent').evaluate((el) => el.setAttribute('device', 'wasm'));
       await page.getByRole('button', { name: 'Webcam' }).click();
       await expect.poll(() => page.getByRole('status').filter({ hasText: 'Capturing' }).count(), { timeout: 60_000 }).toBeGreaterThan(0);
+      await waitForMemories(page, 1);
+      // From the first memory on, the page only captures, samples and renders: no long tasks.
+      await page.evaluate(() => {
+        const w = window as unknown as { __longTasks: number[] };
+        w.__longTasks = [];
+        new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: false });
+      });
       await waitForMemories(page, 4);
+      const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+      expect(longTasks.filter((d) => d > 100)).toEqual([]);
       const texts = await memoryTexts(page);
       expect(texts.length).toBeGreaterThanOrEqual(4);
       for (const t of texts) expect(parseMemory(t).clauses.length).toBeGreaterThan(0);
