@@ -46,6 +46,17 @@ export function memorizeMessages(opts: {
   ];
 }
 
+/**
+ * A single-frame "what is on screen" prompt. The fixture is also trained on it (a deterministic,
+ * purely visual target) because it teaches the decoder to read the image tokens quickly.
+ */
+export function sceneMessages(t: number): ChatMessage[] {
+  return [
+    { role: 'system', content: MEMORIZE_SYSTEM },
+    { role: 'user', content: [{ type: 'text', text: `Frame ${formatClock(t)}:` }, { type: 'image' }, { type: 'text', text: '\nList what is on screen.' }] },
+  ];
+}
+
 export const IMAGE_PAD = '<|image_pad|>';
 
 /** Repeats each image placeholder once per visual token, as the Qwen processors do. */
