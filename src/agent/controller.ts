@@ -235,20 +235,26 @@ export class AgentController extends EventTarget {
       return;
     }
     const user: ChatEntry = { id: ++this.chatId, role: 'user', text: q, pending: false, citations: [], abstained: false };
-    const reply: ChatEntry = { id: ++this.chatId, role: 'agent', text: '', pending: true, citations: [], abstained: false };
-    this.state.chat = [...this.state.chat, user, reply];
+    const replyId = ++this.chatId;
+    // Entries are replaced, never mutated, so components see every change.
+    const update = (patch: Partial<ChatEntry>) => {
+      this.state.chat = this.state.chat.map((e) => (e.id === replyId ? { ...e, ...patch } : e));
+      this.changed();
+    };
+    this.state.chat = [...this.state.chat, user, { id: replyId, role: 'agent', text: '', pending: true, citations: [], abstained: false }];
     this.changed();
+    let streamed = '';
     try {
       await this.loadModel();
       const memories: CitableMemory[] = this.state.memories.map((m) => ({ ...m }));
       const client = this.client!;
       const answer = await answerFromMemory({ generate: (messages, _f, opts) => client.generate(messages, { maxNewTokens: opts?.maxNewTokens, onToken: opts?.onToken }) }, memories, q, {
         onToken: (t) => {
-          reply.text += t;
-          this.changed();
+          streamed += t;
+          update({ text: streamed });
         },
       });
-      Object.assign(reply, {
+      update({
         pending: false,
         text: answer.abstained ? "I don't know: my memory of this stream doesn't say." : answer.text,
         citations: answer.citations,
@@ -260,9 +266,8 @@ export class AgentController extends EventTarget {
       });
       this.dispatchEvent(new CustomEvent('answer', { detail: { question: q, answer: answer.text, abstained: answer.abstained, citations: answer.citations } }));
     } catch (e) {
-      Object.assign(reply, { pending: false, text: `Could not answer: ${e instanceof Error ? e.message : String(e)}` });
+      update({ pending: false, text: `Could not answer: ${e instanceof Error ? e.message : String(e)}` });
     }
-    this.changed();
   }
 
   /** Everything stored, as one JSON file (memories, thumbnails, tasks, adapters, settings). */

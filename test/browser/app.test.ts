@@ -11,6 +11,7 @@ import type { ViteDevServer } from 'vite';
 import { launchChromium, startDevServer } from './chromium';
 import { writeWorldStream } from '../../scripts/lib/world-files';
 import { parseMemory } from '../../src/world/language';
+import { answerFromMemory as oracleAnswer } from '../../src/world/questions';
 
 const SEED = 7003;
 let server: ViteDevServer;
@@ -74,19 +75,20 @@ describe('app with a fake webcam', () => {
       await waitForMemories(page, texts.length, 30_000);
       expect((await memoryTexts(page)).slice(0, texts.length)).toEqual(texts);
 
-      // A question whose answer the memory states: the colour of a labelled object.
-      const clause = texts
-        .flatMap((t) => parseMemory(t).clauses)
-        .find((c) => c.kind === 'event' && c.subject.label && c.subject.color);
-      if (clause && clause.kind === 'event') {
-        await page.getByRole('textbox', { name: 'Ask about the stream' }).fill(`What color is ${clause.subject.label}?`);
-        await page.getByRole('button', { name: 'Ask' }).click();
-        const reply = page.locator('taskmem-agent tm-chat li.agent').last();
-        await expect.poll(() => reply.evaluate((li) => li.classList.contains('pending')), { timeout: 60_000 }).toBe(false);
-        expect(await reply.textContent()).toContain(clause.subject.color);
-        await reply.getByRole('button').first().click();
-        await expect.poll(() => page.locator('taskmem-agent tm-timeline li.highlight').count()).toBe(1);
-      }
+      // A question whose answer the memory states: the colour of a labelled object, as the
+      // memory text itself says it (the world's memory-only answer oracle).
+      const memories = texts.map((text, i) => ({ t0: i * 10, t1: i * 10 + 10, text }));
+      const label = texts.flatMap((t) => parseMemory(t).clauses).map((c) => (c.kind === 'event' ? c.subject.label : undefined))
+        .find((l) => l && oracleAnswer(memories, { kind: 'colorOf', label: l }, 1e9) !== 'unknown');
+      expect(label, 'the memories state some labelled object\'s colour').toBeDefined();
+      const expected = oracleAnswer(memories, { kind: 'colorOf', label: label! }, 1e9);
+      await page.getByRole('textbox', { name: 'Ask about the stream' }).fill(`What color is ${label}?`);
+      await page.getByRole('button', { name: 'Ask' }).click();
+      const reply = page.locator('taskmem-agent tm-chat li.agent').last();
+      await expect.poll(() => reply.evaluate((li) => li.classList.contains('pending')), { timeout: 60_000 }).toBe(false);
+      expect(await reply.textContent()).toContain(expected);
+      await reply.getByRole('button').first().click();
+      await expect.poll(() => page.locator('taskmem-agent tm-timeline li.highlight').count()).toBe(1);
       await page.getByRole('textbox', { name: 'Ask about the stream' }).fill('What color is QQQQ?');
       await page.getByRole('button', { name: 'Ask' }).click();
       const last = page.locator('taskmem-agent tm-chat li.agent').last();
