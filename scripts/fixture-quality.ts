@@ -20,6 +20,7 @@ import type { EventLog } from '../src/world/types';
 import { answerFromMemory as oracleAnswer } from '../src/world/questions';
 import { answerFromMemory } from '../src/recall/answerer';
 import { loadManifest } from './lib/load-manifest';
+import { describeClipVariants } from '../src/world/describe';
 
 const args = process.argv.slice(2);
 const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
@@ -39,6 +40,9 @@ let asked = 0;
 let agreed = 0;
 let abstainAgreed = 0;
 let abstainExpected = 0;
+// The same, on reference memories written by the world's describer (isolates the answering skill).
+let refAsked = 0;
+let refAgreed = 0;
 try {
   for (const seed of seeds) {
     const { manifestPath } = await writeWorldStream({ seed, outDir: join(dir, String(seed)), minutes, video: false });
@@ -63,6 +67,16 @@ try {
         if (got.abstained) abstainAgreed++;
       }
     }
+    const reference = Array.from({ length: Math.floor((minutes * 60) / 10) }, (_, c) => ({
+      streamId: String(seed), clipIndex: c, t0: c * 10, t1: c * 10 + 10,
+      text: describeClipVariants(log, c * 10, c * 10 + 10, seed * 1000 + c, 1)[0],
+    }));
+    for (const q of manifest.questions) {
+      if (!q.meta) continue;
+      const got = await answerFromMemory(vlm, reference, q.question, { asOf: q.t, choices: q.choices });
+      refAsked++;
+      if (got.text.toLowerCase() === oracleAnswer(got.context, q.meta as never, q.t).toLowerCase()) refAgreed++;
+    }
     const s = aggregateFactScores(scores);
     rows.push(`| ${seed} | ${run.memories.length} | ${run.rejected.length} | ${s.factPrecision.toFixed(3)} | ${s.factRecall.toFixed(3)} |`);
     console.log(`seed ${seed}: precision ${s.factPrecision.toFixed(3)} recall ${s.factRecall.toFixed(3)} (${run.memories.length} memories, ${run.rejected.length} rejected)`);
@@ -75,7 +89,9 @@ const total = aggregateFactScores(all);
 const summary = `fact precision ${total.factPrecision.toFixed(3)}, fact recall ${total.factRecall.toFixed(3)} over ${memories} memories (${rejected} clips rejected), mean ${(words / Math.max(1, memories)).toFixed(1)} words per memory`;
 const answering = `answers agree with what the memory text supports on ${agreed}/${asked} questions (${((100 * agreed) / Math.max(1, asked)).toFixed(1)}%; abstains on ${abstainAgreed}/${abstainExpected} where memory lacks the answer)`;
 console.log(`\nall seeds: ${summary}`);
+const referenceAnswering = `${refAgreed}/${refAsked} (${((100 * refAgreed) / Math.max(1, refAsked)).toFixed(1)}%) on reference memories written by the world's describer`;
 console.log(`answering: ${answering}`);
+console.log(`answering: ${referenceAnswering}`);
 
 if (args.includes('--write')) {
   const readme = 'models/README.md';
@@ -84,7 +100,7 @@ if (args.includes('--write')) {
     `Held-out evaluation seeds ${seeds.join(', ')} (${minutes}-minute streams, greedy decoding, Node CPU):`,
     `**${summary}**.`,
     '',
-    `Answering from memory text (the fixture reading its own memories; the expected answer is what that memory text supports, \`unknown\` when it says nothing): ${answering}.`,
+    `Answering from memory text (the expected answer is what the memory text supports, \`unknown\` when it says nothing): on the fixture's own memories, ${answering}; ${referenceAnswering}.`,
     '',
     '| seed | memories | rejected clips | fact precision | fact recall |',
     '| --- | --- | --- | --- | --- |',
