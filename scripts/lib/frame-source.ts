@@ -9,7 +9,6 @@ import { Y4mReader } from '../../src/capture/y4m';
 import type { RgbFrame } from '../../src/memorize/types';
 
 export interface FrameSource {
-  durationSeconds: number;
   frameAt(t: number): Promise<RgbFrame>;
 }
 
@@ -31,9 +30,6 @@ export function openFrameSource(videoPath: string, frames?: { dir: string; every
     return existsSync(p) ? p : null;
   };
   return {
-    get durationSeconds() {
-      return y4m().info.durationSeconds;
-    },
     async frameAt(t: number) {
       const png = pngFor(t);
       if (png) {

@@ -26,7 +26,6 @@ const NODE_INPUT = 1;
 const NODE_OUTPUT = 2;
 const NODE_NAME = 3;
 const NODE_OP = 4;
-const NODE_DOMAIN = 7;
 const VALUE_NAME = 1;
 const VALUE_TYPE = 2;
 const TYPE_TENSOR = 1;
@@ -119,7 +118,6 @@ function rewriteNode(node: NodeView, field: typeof NODE_INPUT | typeof NODE_OUTP
       if (!written) parts.push(...values.map((v) => stringField(field, v)));
       written = true;
     } else {
-      // inputs must precede outputs for readability only; protobuf does not care about order
       parts.push(f.raw);
     }
   }
@@ -243,4 +241,3 @@ export function addSteerInput(model: Uint8Array, opts: { layer: number; hiddenSi
   return { model: concatBytes(modelParts), info };
 }
 
-void NODE_DOMAIN;

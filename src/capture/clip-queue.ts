@@ -6,7 +6,7 @@
  * announced through `onChange`.
  */
 import type { Clip } from '../memorize/types';
-import { clipFrameTimes } from '../memorize/frames';
+import { clipFrameTimes, framesAt } from '../memorize/frames';
 
 export interface QueueState {
   waiting: number;
@@ -62,10 +62,5 @@ export class ClipQueue {
 export function mergeClips(a: Clip, b: Clip): Clip {
   const frames = [...a.frames, ...b.frames].sort((x, y) => x.t - y.t);
   const count = Math.max(a.frames.length, b.frames.length);
-  const picked = clipFrameTimes(a.t0, b.t1, count).map((t) => {
-    let best = frames[0];
-    for (const f of frames) if (f.t <= t + 1e-9) best = f;
-    return { ...best, t };
-  });
-  return { streamId: a.streamId, clipIndex: a.clipIndex, t0: a.t0, t1: b.t1, frames: picked };
+  return { streamId: a.streamId, clipIndex: a.clipIndex, t0: a.t0, t1: b.t1, frames: framesAt(frames, clipFrameTimes(a.t0, b.t1, count)) };
 }

@@ -5,7 +5,7 @@
  * evenly over it (a skipped duplicate stands in for its unchanged predecessor).
  */
 import type { Clip, RgbFrame } from '../memorize/types';
-import { clipFrameTimes } from '../memorize/frames';
+import { clipFrameTimes, framesAt } from '../memorize/frames';
 
 export interface SamplerOptions {
   streamId: string;
@@ -110,11 +110,7 @@ export class ClipSampler {
     const pool = this.kept.filter((f) => f.t <= end + 1e-9);
     this.clipStart = end;
     if (!pool.length) return null;
-    const frames = clipFrameTimes(t0, end, this.opts.framesPerClip).map((t) => {
-      let best = pool[0];
-      for (const f of pool) if (f.t <= t + 1e-9) best = f; // latest kept frame at or before t
-      return { ...best, t };
-    });
+    const frames = framesAt(pool, clipFrameTimes(t0, end, this.opts.framesPerClip));
     // Keep the last frame: it opens the next clip (the model compares clip start and end).
     this.kept = pool.length ? [pool[pool.length - 1]] : [];
     this.stats.clips++;

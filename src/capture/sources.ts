@@ -89,11 +89,12 @@ function mediaSource(kind: SourceKind, title: string, stream: MediaStream | null
   );
   video.addEventListener('ended', () => end('The video file finished.'));
   video.addEventListener('error', () => end('The video could not be decoded.'));
+  const now = () => (stream ? (performance.now() - started) / 1000 : video.currentTime);
   return {
     kind,
     title,
-    now: () => (stream ? (performance.now() - started) / 1000 : video.currentTime),
-    grab: (w, h) => grabber.grab(video, w, h, stream ? (performance.now() - started) / 1000 : video.currentTime),
+    now,
+    grab: (w, h) => grabber.grab(video, w, h, now()),
     onEnded: (cb) => endedCbs.push(cb),
     stop() {
       stream?.getTracks().forEach((t) => t.stop());

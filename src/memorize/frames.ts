@@ -43,6 +43,18 @@ export function fitFrame(frame: RgbFrame, width: number, height: number, fill = 
   return { width, height, data: out, t: frame.t };
 }
 
+/**
+ * For each time, the latest frame at or before it (or the first frame when none is that early),
+ * re-stamped with that time: an unchanged scene's earlier frame stands for it.
+ */
+export function framesAt(pool: RgbFrame[], times: number[]): RgbFrame[] {
+  return times.map((t) => {
+    let best = pool[0];
+    for (const f of pool) if (f.t <= t + 1e-9) best = f;
+    return { ...best, t };
+  });
+}
+
 /** The times at which a clip's frames are taken: evenly spaced over [t0, t1], both ends included. */
 export function clipFrameTimes(t0: number, t1: number, count: number): number[] {
   if (count <= 1) return [t1];

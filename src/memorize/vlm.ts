@@ -54,16 +54,17 @@ export class Vlm {
 
   static async load(spec: ModelSpec, opts: LoadOptions = {}): Promise<Vlm> {
     const device = opts.device ?? 'cpu';
+    const dtype = opts.dtype ?? spec.defaultDtype;
     const common = { progress_callback: opts.progress };
     const processor = (await AutoProcessor.from_pretrained(spec.id, common)) as unknown as AnyProcessor;
     const model = (await AutoModelForImageTextToText.from_pretrained(spec.id, {
       ...common,
       device,
-      dtype: opts.dtype ?? spec.defaultDtype,
+      dtype,
     } as never)) as unknown as AnyModel;
     const decoder = model.sessions.decoder_model_merged ?? model.sessions.model;
     const steer = sessionHasSteer(decoder)
-      ? bindSteer(model, spec.steer.hiddenSize, (opts.dtype ?? spec.defaultDtype).includes('16') ? 'float16' : 'float32')
+      ? bindSteer(model, spec.steer.hiddenSize, dtype.includes('16') ? 'float16' : 'float32')
       : null;
     return new Vlm(spec, device, model, processor, steer);
   }

@@ -37,7 +37,6 @@ export class TmModelPanel extends LitElement {
   override render() {
     const m = this.model;
     const loading = m.status === 'loading';
-    const lag = this.queue.lagSeconds + (this.memorizing ? 0 : 0);
     return html`<dl part="model-panel">
       <dt><label for="model">Model</label></dt>
       <dd>
@@ -56,7 +55,7 @@ export class TmModelPanel extends LitElement {
       <dt>Backend</dt>
       <dd>${m.device === 'webgpu' ? 'WebGPU' : m.device === 'wasm' ? 'WASM (CPU)' : '—'}</dd>
       <dt>Lag</dt>
-      <dd>${this.queue.waiting ? `${Math.round(lag)} s of stream waiting (${this.queue.waiting}/${this.queue.capacity} clips)` : this.memorizing ? 'memorizing the latest clip' : 'up to date'}
+      <dd>${this.queue.waiting ? `${Math.round(this.queue.lagSeconds)} s of stream waiting (${this.queue.waiting}/${this.queue.capacity} clips)` : this.memorizing ? 'memorizing the latest clip' : 'up to date'}
         ${this.queue.merged ? html`<span class="notice"> · ${this.queue.merged} merged</span>` : nothing}</dd>
       ${m.notice ? html`<dt>Note</dt><dd class="notice">${m.notice}</dd>` : nothing}
     </dl>`;
