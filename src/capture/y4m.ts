@@ -4,7 +4,7 @@
  * the world generator writes.
  */
 import type { RgbFrame } from '../memorize/types';
-import { i420Size, i420ToRgb } from './yuv';
+import { i420Size, i420ToRgb, type ColorRange } from './yuv';
 
 export interface Y4mInfo {
   width: number;
@@ -20,6 +20,8 @@ export class Y4mReader {
   readonly info: Y4mInfo;
   private readonly offsets: number[] = [];
   private readonly frameBytes: number;
+  /** ffmpeg marks full-range files XCOLORRANGE=FULL; anything else is limited, as Chromium assumes. */
+  readonly range: ColorRange;
 
   constructor(private readonly bytes: Uint8Array) {
     const headerEnd = bytes.indexOf(0x0a);
@@ -34,6 +36,7 @@ export class Y4mReader {
     if (!(width > 0 && height > 0)) throw new Y4mError('y4m header lacks a valid W/H');
     if (!colour.startsWith('420')) throw new Y4mError(`unsupported y4m colour space C${colour} (only 4:2:0)`);
     if (params.get('I') && params.get('I') !== 'p') throw new Y4mError('interlaced y4m is not supported');
+    this.range = header.split(' ').includes('XCOLORRANGE=FULL') ? 'full' : 'limited';
     this.frameBytes = i420Size(width, height);
     let pos = headerEnd + 1;
     while (pos < bytes.length) {
@@ -57,6 +60,6 @@ export class Y4mReader {
 
   decode(index: number): RgbFrame {
     const { width, height } = this.info;
-    return { width, height, data: i420ToRgb(this.bytes, width, height, this.offsets[index]), t: index / this.info.fps };
+    return { width, height, data: i420ToRgb(this.bytes, width, height, this.offsets[index], this.range), t: index / this.info.fps };
   }
 }

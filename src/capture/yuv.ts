@@ -1,7 +1,13 @@
 /**
- * I420 (YUV 4:2:0) <-> RGB, BT.601 full range. The one conversion used by the world's video writer,
- * the y4m reader and the fixture's training frames, so every path sees identical pixels.
+ * I420 (YUV 4:2:0) <-> RGB, BT.601 limited ("studio") range: Y in 16-235, chroma in 16-240. The one
+ * conversion used by the world's video writer, the y4m reader and the fixture's training frames.
+ * Limited range because that is what Chromium assumes for its fake camera's y4m file: with full
+ * range, the app saw a background of 17 where Node read 30, and the fixture saw a scene it was not
+ * trained on. This way the camera, Node and training see the same pixels (up to rounding).
  */
+
+const Y_SCALE = 219 / 255;
+const C_SCALE = 224 / 255;
 
 export function i420Size(width: number, height: number): number {
   return width * height + 2 * Math.ceil(width / 2) * Math.ceil(height / 2);
@@ -20,7 +26,7 @@ export function rgbToI420(rgb: Uint8Array | Uint8ClampedArray, width: number, he
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const o = (y * width + x) * 3;
-      out[y * width + x] = clamp(0.299 * rgb[o] + 0.587 * rgb[o + 1] + 0.114 * rgb[o + 2]);
+      out[y * width + x] = clamp(16 + Y_SCALE * (0.299 * rgb[o] + 0.587 * rgb[o + 1] + 0.114 * rgb[o + 2]));
     }
   }
   for (let cy = 0; cy < ch; cy++) {
@@ -42,14 +48,17 @@ export function rgbToI420(rgb: Uint8Array | Uint8ClampedArray, width: number, he
           n++;
         }
       }
-      out[uBase + cy * cw + cx] = clamp(u / n + 128);
-      out[vBase + cy * cw + cx] = clamp(v / n + 128);
+      out[uBase + cy * cw + cx] = clamp(128 + (C_SCALE * u) / n);
+      out[vBase + cy * cw + cx] = clamp(128 + (C_SCALE * v) / n);
     }
   }
   return out;
 }
 
-export function i420ToRgb(yuv: Uint8Array, width: number, height: number, offset = 0): Uint8Array {
+export type ColorRange = 'limited' | 'full';
+
+export function i420ToRgb(yuv: Uint8Array, width: number, height: number, offset = 0, range: ColorRange = 'limited'): Uint8Array {
+  const [y0, ys, cs] = range === 'full' ? [0, 1, 1] : [16, Y_SCALE, C_SCALE];
   const cw = Math.ceil(width / 2);
   const ch = Math.ceil(height / 2);
   const uBase = offset + width * height;
@@ -57,10 +66,10 @@ export function i420ToRgb(yuv: Uint8Array, width: number, height: number, offset
   const out = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const Y = yuv[offset + y * width + x];
+      const Y = (yuv[offset + y * width + x] - y0) / ys;
       const ci = (y >> 1) * cw + (x >> 1);
-      const U = yuv[uBase + ci] - 128;
-      const V = yuv[vBase + ci] - 128;
+      const U = (yuv[uBase + ci] - 128) / cs;
+      const V = (yuv[vBase + ci] - 128) / cs;
       const o = (y * width + x) * 3;
       out[o] = clamp(Y + 1.402 * V);
       out[o + 1] = clamp(Y - 0.344136 * U - 0.714136 * V);

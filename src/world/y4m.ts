@@ -6,7 +6,7 @@
 import { i420Size, rgbToI420 } from '../capture/yuv';
 
 export function y4mHeader(width: number, height: number, fps: number): Uint8Array {
-  return new TextEncoder().encode(`YUV4MPEG2 W${width} H${height} F${fps}:1 Ip A1:1 C420jpeg\n`);
+  return new TextEncoder().encode(`YUV4MPEG2 W${width} H${height} F${fps}:1 Ip A1:1 C420jpeg XCOLORRANGE=LIMITED\n`);
 }
 
 const FRAME_MARKER = new TextEncoder().encode('FRAME\n');

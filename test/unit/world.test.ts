@@ -85,13 +85,21 @@ describe('y4m', () => {
     const a = renderFrame([{ label: 'BOLT', shape: 'ring', size: 'small', color: 'green', position: 'center' }]);
     const b = renderFrame([]);
     const header = y4mHeader(W, H, 5);
-    expect(new TextDecoder().decode(header)).toBe(`YUV4MPEG2 W${W} H${H} F5:1 Ip A1:1 C420jpeg\n`);
+    expect(new TextDecoder().decode(header)).toBe(`YUV4MPEG2 W${W} H${H} F5:1 Ip A1:1 C420jpeg XCOLORRANGE=LIMITED\n`);
     const bytes = new Uint8Array([...header, ...y4mFrame(a, W, H), ...y4mFrame(b, W, H)]);
     expect(y4mFrame(a, W, H).length).toBe(6 + W * H * 1.5);
     const reader = new Y4mReader(bytes);
     expect(reader.info).toMatchObject({ width: W, height: H, fps: 5, frameCount: 2, durationSeconds: 0.4 });
     expect(reader.frameAt(0).data).toEqual(roundTripYuv(a));
     expect(reader.frameAt(0.2).data).toEqual(roundTripYuv(b));
+  });
+
+  it('decodes limited range unless the file says XCOLORRANGE=FULL (as ffmpeg marks full-range video)', () => {
+    const plane = (y: number) => new Uint8Array([...new TextEncoder().encode('FRAME\n'), y, y, y, y, 128, 128]);
+    const file = (extra: string, y: number) => new Uint8Array([...new TextEncoder().encode(`YUV4MPEG2 W2 H2 F5:1 C420jpeg${extra}\n`), ...plane(y)]);
+    expect(Array.from(new Y4mReader(file('', 16)).frameAt(0).data.slice(0, 3))).toEqual([0, 0, 0]);
+    expect(Array.from(new Y4mReader(file('', 235)).frameAt(0).data.slice(0, 3))).toEqual([255, 255, 255]);
+    expect(Array.from(new Y4mReader(file(' XCOLORRANGE=FULL', 16)).frameAt(0).data.slice(0, 3))).toEqual([16, 16, 16]);
   });
 
   it('refuses files that are not 4:2:0 y4m', () => {
