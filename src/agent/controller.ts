@@ -8,7 +8,8 @@ import { ClipQueue, type QueueState } from '../capture/clip-queue';
 import type { FrameSource } from '../capture/sources';
 import { InferenceClient } from '../worker/client';
 import { getModelSpec, type ModelSpec } from '../memorize/registry';
-import { answerFromMemory, type CitableMemory } from '../recall/answerer';
+import { inferQuestionType } from '../recall/question-type';
+import { answerFromMemory, type Answer, type AnswerOptions, type CitableMemory } from '../recall/answerer';
 import { openTaskMemDb, type Db } from '../store/db';
 import * as repo from '../store/repository';
 import type { StoredMemory, StreamRecord } from '../store/schema';
@@ -226,6 +227,23 @@ export class AgentController extends EventTarget {
     }
   }
 
+  /**
+   * Answers from the current stream's stored memories only (no chat entry, no task record): the
+   * chat and the browser run of the benchmark protocol both go through here. `asOf` limits memory
+   * to clips that ended by that stream time.
+   */
+  async answer(question: string, opts: Pick<AnswerOptions, 'asOf' | 'choices' | 'onToken'> = {}): Promise<Answer> {
+    await this.loadModel();
+    const memories: CitableMemory[] = this.state.memories.map((m) => ({ ...m }));
+    const client = this.client!;
+    return answerFromMemory(
+      { generate: (messages, _f, o) => client.generate(messages, { maxNewTokens: o?.maxNewTokens, onToken: o?.onToken }) },
+      memories,
+      question,
+      opts,
+    );
+  }
+
   /** Answers from the current stream's stored memories only, streaming tokens into the chat. */
   async ask(question: string) {
     const q = question.trim();
@@ -245,10 +263,7 @@ export class AgentController extends EventTarget {
     this.changed();
     let streamed = '';
     try {
-      await this.loadModel();
-      const memories: CitableMemory[] = this.state.memories.map((m) => ({ ...m }));
-      const client = this.client!;
-      const answer = await answerFromMemory({ generate: (messages, _f, opts) => client.generate(messages, { maxNewTokens: opts?.maxNewTokens, onToken: opts?.onToken }) }, memories, q, {
+      const answer = await this.answer(q, {
         onToken: (t) => {
           streamed += t;
           update({ text: streamed });
@@ -262,7 +277,7 @@ export class AgentController extends EventTarget {
       });
       await repo.addTask(this.db!, {
         askedAt: Date.now(), streamId: this.state.streamId, streamTime: this.source?.now() ?? null, question: q,
-        type: 'unknown', answer: answer.text, answered: !answer.abstained, citations: answer.citations,
+        type: inferQuestionType(q), answer: answer.text, answered: !answer.abstained, citations: answer.citations,
       });
       this.dispatchEvent(new CustomEvent('answer', { detail: { question: q, answer: answer.text, abstained: answer.abstained, citations: answer.citations } }));
     } catch (e) {
