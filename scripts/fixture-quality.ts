@@ -86,9 +86,18 @@ try {
   await vlm.dispose();
 }
 const total = aggregateFactScores(all);
+// Where the errors are: precision of each kind of stated fact (docs/memory-language.md, "Facts").
+const byKind = new Map<string, [number, number]>();
+for (const f of all.flatMap((s) => s.details.stated)) {
+  const [t, n] = byKind.get(f.kind) ?? [0, 0];
+  byKind.set(f.kind, [t + (f.true ? 1 : 0), n + 1]);
+}
+const kinds = [...byKind.entries()].sort((a, b) => b[1][1] - a[1][1]);
+const kindLine = kinds.map(([k, [t, n]]) => `${k} ${(t / n).toFixed(2)} (${n})`).join(', ');
 const summary = `fact precision ${total.factPrecision.toFixed(3)}, fact recall ${total.factRecall.toFixed(3)} over ${memories} memories (${rejected} clips rejected), mean ${(words / Math.max(1, memories)).toFixed(1)} words per memory`;
 const answering = `answers agree with what the memory text supports on ${agreed}/${asked} questions (${((100 * agreed) / Math.max(1, asked)).toFixed(1)}%; abstains on ${abstainAgreed}/${abstainExpected} where memory lacks the answer)`;
 console.log(`\nall seeds: ${summary}`);
+console.log(`precision by fact kind: ${kindLine}`);
 const referenceAnswering = `${refAgreed}/${refAsked} (${((100 * refAgreed) / Math.max(1, refAsked)).toFixed(1)}%) on reference memories written by the world's describer`;
 console.log(`answering: ${answering}`);
 console.log(`answering: ${referenceAnswering}`);
@@ -99,6 +108,8 @@ if (args.includes('--write')) {
     '<!-- quality:start (written by npm run fixture:quality -- --write) -->',
     `Held-out evaluation seeds ${seeds.join(', ')} (${minutes}-minute streams, greedy decoding, Node CPU):`,
     `**${summary}**.`,
+    '',
+    `Precision by kind of stated fact (count): ${kindLine}.`,
     '',
     `Answering from memory text (the expected answer is what the memory text supports, \`unknown\` when it says nothing): on the fixture's own memories, ${answering}; ${referenceAnswering}.`,
     '',

@@ -3,7 +3,8 @@ import { env } from '@huggingface/transformers';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
-export const MODELS_ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'models') + '/';
+/** The repo's models/ folder, or TASKMEM_MODELS_DIR (as for the dev server), e.g. to try a candidate. */
+export const MODELS_ROOT = (process.env.TASKMEM_MODELS_DIR ?? join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'models')).replace(/\/?$/, '/');
 
 export function useLocalModels(allowRemote = false) {
   env.localModelPath = MODELS_ROOT;

@@ -149,7 +149,6 @@ export class AgentController extends EventTarget {
   /** Starts memorizing a source; memories appear in `state.memories` as they are written. */
   async start(source: FrameSource) {
     if (!this.db) await this.init();
-    await this.loadModel();
     this.stop();
     const stream: StreamRecord = {
       id: `${source.kind}-${Date.now().toString(36)}`,
@@ -172,6 +171,14 @@ export class AgentController extends EventTarget {
       if (!frame || !this.sampler) return;
       for (const clip of this.sampler.push(frame)) this.queue.push(clip);
     }, 250);
+    // Sampling runs from the moment the source opens: clips taken while the model still loads wait
+    // in the queue, so the stream's first seconds are memorized too.
+    try {
+      await this.loadModel();
+    } catch {
+      if (this.source === source) this.stop();
+      return;
+    }
     void this.memorizeLoop(stream.id);
   }
 
