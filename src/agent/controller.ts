@@ -7,7 +7,7 @@ import { ClipSampler, DEFAULT_SAMPLER } from '../capture/sampler';
 import { ClipQueue, type QueueState } from '../capture/clip-queue';
 import type { FrameSource } from '../capture/sources';
 import { InferenceClient } from '../worker/client';
-import { getModelSpec, type ModelSpec } from '../memorize/registry';
+import { getModelSpec, type Dtype, type ModelSpec } from '../memorize/registry';
 import { inferQuestionType } from '../recall/question-type';
 import { answerFromMemory, type Answer, type AnswerOptions, type CitableMemory } from '../recall/answerer';
 import { openTaskMemDb, type Db } from '../store/db';
@@ -23,6 +23,8 @@ export interface ModelState {
   loadedBytes: number;
   totalBytes: number;
   device: 'webgpu' | 'wasm' | null;
+  /** The weight precision asked for until loaded, then the one in use. */
+  dtype: Dtype;
   notice: string | null;
 }
 
@@ -53,6 +55,8 @@ export interface AgentOptions {
   modelId: string;
   clipSeconds: number;
   device: DevicePreference;
+  /** Weight precision; absent or not offered by the model = the model's default. */
+  dtype?: Dtype;
   queueCapacity: number;
   dbName?: string;
 }
@@ -73,7 +77,7 @@ export class AgentController extends EventTarget {
     this.spec = getModelSpec(options.modelId);
     this.queue = this.makeQueue();
     this.state = {
-      model: { id: options.modelId, status: 'idle', loadedBytes: 0, totalBytes: 0, device: null, notice: null },
+      model: { id: options.modelId, status: 'idle', loadedBytes: 0, totalBytes: 0, device: null, dtype: options.dtype ?? this.spec.defaultDtype, notice: null },
       capturing: false,
       sourceTitle: null,
       streamId: null,
@@ -136,8 +140,8 @@ export class AgentController extends EventTarget {
         }
         this.state.model = { ...this.state.model, loadedBytes: l, totalBytes: t };
         this.changed();
-      });
-      this.state.model = { ...this.state.model, status: 'ready', device: loaded.device, notice: loaded.notice ?? null };
+      }, this.options.dtype);
+      this.state.model = { ...this.state.model, status: 'ready', device: loaded.device, dtype: loaded.dtype, notice: loaded.notice ?? null };
       this.changed();
     } catch (e) {
       this.state.model = { ...this.state.model, status: 'error' };

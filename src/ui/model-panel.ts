@@ -2,7 +2,15 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { ModelState } from '../agent/controller';
 import type { QueueState } from '../capture/clip-queue';
-import { MODEL_REGISTRY } from '../memorize/registry';
+import { MODEL_REGISTRY, getModelSpec, type Dtype } from '../memorize/registry';
+
+const DTYPE_LABELS: Record<Dtype, string> = {
+  fp32: 'fp32 (full precision)',
+  fp16: 'fp16 (half precision)',
+  q8: 'q8 (8-bit)',
+  q4: 'q4 (4-bit weights)',
+  q4f16: 'q4f16 (4-bit weights, fp16 activations)',
+};
 import { formatBytes, formatPercent } from './format';
 
 export class TmModelPanel extends LitElement {
@@ -31,7 +39,12 @@ export class TmModelPanel extends LitElement {
 
   private choose(e: Event) {
     const id = (e.target as HTMLSelectElement).value;
-    this.dispatchEvent(new CustomEvent('model-change', { detail: { id }, bubbles: true, composed: true }));
+    this.dispatchEvent(new CustomEvent('model-change', { detail: { id, dtype: getModelSpec(id).defaultDtype }, bubbles: true, composed: true }));
+  }
+
+  private chooseDtype(e: Event) {
+    const dtype = (e.target as HTMLSelectElement).value;
+    this.dispatchEvent(new CustomEvent('model-change', { detail: { id: this.model.id, dtype }, bubbles: true, composed: true }));
   }
 
   override render() {
@@ -42,6 +55,12 @@ export class TmModelPanel extends LitElement {
       <dd>
         <select id="model" @change=${this.choose} ?disabled=${this.locked || loading}>
           ${MODEL_REGISTRY.map((s) => html`<option value=${s.id} ?selected=${s.id === m.id}>${s.label}</option>`)}
+        </select>
+      </dd>
+      <dt><label for="dtype">Precision</label></dt>
+      <dd>
+        <select id="dtype" @change=${this.chooseDtype} ?disabled=${this.locked || loading || getModelSpec(m.id).dtypes.length < 2}>
+          ${getModelSpec(m.id).dtypes.map((d) => html`<option value=${d} ?selected=${d === m.dtype}>${DTYPE_LABELS[d]}</option>`)}
         </select>
       </dd>
       <dt>Status</dt>

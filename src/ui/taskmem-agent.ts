@@ -1,12 +1,12 @@
 /**
  * <taskmem-agent>: the whole agent as one element. Attributes/properties in (model, clip-seconds,
- * device, sources, db-name), CustomEvents out (taskmem-memory, taskmem-answer, taskmem-error),
+ * device, dtype, sources, db-name), CustomEvents out (taskmem-memory, taskmem-answer, taskmem-error),
  * styled through CSS custom properties (--taskmem-*) and ::part().
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { AgentController } from '../agent/controller';
 import { openDemo, openScreen, openVideoFile, openWebcam, CaptureError } from '../capture/sources';
-import { FIXTURE_MODEL_ID } from '../memorize/registry';
+import { FIXTURE_MODEL_ID, type Dtype } from '../memorize/registry';
 import type { SourceKind } from '../store/schema';
 import type { DevicePreference } from '../worker/protocol';
 import './capture-panel';
@@ -21,6 +21,7 @@ export class TaskmemAgent extends LitElement {
     model: { type: String },
     clipSeconds: { type: Number, attribute: 'clip-seconds' },
     device: { type: String },
+    dtype: { type: String },
     sources: { type: String },
     dbName: { type: String, attribute: 'db-name' },
     demoSeed: { type: Number, attribute: 'demo-seed' },
@@ -31,6 +32,8 @@ export class TaskmemAgent extends LitElement {
   declare model: string;
   declare clipSeconds: number;
   declare device: DevicePreference;
+  /** Weight precision (fp32, fp16, q8, q4, q4f16) among the model's offered ones; empty = its default. */
+  declare dtype: Dtype | '';
   /** Comma-separated subset of webcam, screen, file, demo. */
   declare sources: string;
   declare dbName: string;
@@ -44,6 +47,7 @@ export class TaskmemAgent extends LitElement {
     this.model = FIXTURE_MODEL_ID;
     this.clipSeconds = 10;
     this.device = 'auto';
+    this.dtype = '';
     this.sources = ALL_SOURCES.join(',');
     this.dbName = 'taskmem';
     this.demoSeed = 7;
@@ -84,13 +88,13 @@ export class TaskmemAgent extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>) {
-    const relevant = ['model', 'clipSeconds', 'device', 'dbName'] as const;
+    const relevant = ['model', 'clipSeconds', 'device', 'dtype', 'dbName'] as const;
     if (this.controller && relevant.some((k) => changed.has(k) && changed.get(k) !== undefined)) this.createController();
   }
 
   private createController() {
     this.controller?.dispose();
-    const c = new AgentController({ modelId: this.model, clipSeconds: this.clipSeconds, device: this.device, queueCapacity: 6, dbName: this.dbName });
+    const c = new AgentController({ modelId: this.model, clipSeconds: this.clipSeconds, device: this.device, dtype: this.dtype || undefined, queueCapacity: 6, dbName: this.dbName });
     this.controller = c;
     c.addEventListener('change', () => (this.tick = (this.tick + 1) % 1e9));
     c.addEventListener('memory', (e) => this.emit('taskmem-memory', (e as CustomEvent).detail));
@@ -141,6 +145,12 @@ export class TaskmemAgent extends LitElement {
     if (file) await this.controller!.importData(file).catch(() => undefined);
   }
 
+  /** The model panel picked a model or a precision: a new controller loads it on next use. */
+  private changeModel(detail: { id: string; dtype: Dtype }) {
+    this.model = detail.id;
+    this.dtype = detail.dtype;
+  }
+
   private async confirmThen(message: string, action: () => Promise<void>) {
     if (confirm(message)) await action();
   }
@@ -162,7 +172,7 @@ export class TaskmemAgent extends LitElement {
         ${s.error ? html`<p class="error" role="alert" part="error">${s.error}</p>` : nothing}
         ${s.notice ? html`<p class="notice" role="status" part="notice">${s.notice}</p>` : nothing}
         <tm-model-panel exportparts="model-panel" .model=${s.model} .queue=${s.queue} ?memorizing=${s.memorizing} ?locked=${s.capturing}
-          @model-change=${(e: CustomEvent) => (this.model = e.detail.id)}></tm-model-panel>
+          @model-change=${(e: CustomEvent) => this.changeModel(e.detail)}></tm-model-panel>
         <h2>Chat</h2>
         <tm-chat exportparts="chat-log, chat-user, chat-agent, citation, chat-form" .entries=${s.chat} .memories=${s.memories}
           @ask=${(e: CustomEvent) => this.ask(e.detail.question)} @cite=${(e: CustomEvent) => (this.highlight = `${e.detail.streamId}/${e.detail.clipIndex}`)}></tm-chat>

@@ -1,4 +1,5 @@
 /** Page-side handle on the inference worker: promise per request, callbacks for progress and tokens. */
+import type { Dtype } from '../memorize/registry';
 import type { DevicePreference, WorkerReply, WorkerRequest } from './protocol';
 import type { Clip } from '../memorize/types';
 import type { ChatMessage, WindowMemory } from '../memorize/prompt';
@@ -41,8 +42,8 @@ export class InferenceClient {
     });
   }
 
-  async load(modelId: string, device: DevicePreference = 'auto', onProgress?: (file: string, loaded: number, total: number) => void) {
-    const r = await this.request({ type: 'load', modelId, device }, (e) => e.type === 'progress' && onProgress?.(e.file, e.loaded, e.total));
+  async load(modelId: string, device: DevicePreference = 'auto', onProgress?: (file: string, loaded: number, total: number) => void, dtype?: Dtype) {
+    const r = await this.request({ type: 'load', modelId, device, dtype }, (e) => e.type === 'progress' && onProgress?.(e.file, e.loaded, e.total));
     if (r.type !== 'loaded') throw new Error(`unexpected reply ${r.type}`);
     return r;
   }

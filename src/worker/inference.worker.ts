@@ -25,14 +25,17 @@ async function handle(req: WorkerRequest) {
       const spec = getModelSpec(req.modelId);
       const { device, notice } = await pickDevice(req.device);
       await vlm?.dispose();
+      // A dtype the model does not list falls back to its default rather than failing to load.
+      const dtype = req.dtype && spec.dtypes.includes(req.dtype) ? req.dtype : spec.defaultDtype;
       vlm = await Vlm.load(spec, {
         device,
+        dtype,
         progress: (p) => {
           if (p.status === 'progress') reply({ id: req.id, type: 'progress', file: p.file, loaded: p.loaded, total: p.total });
         },
       });
       memorizer = new Memorizer(vlm);
-      reply({ id: req.id, type: 'loaded', modelId: spec.id, device, notice, steer: !!vlm.steer });
+      reply({ id: req.id, type: 'loaded', modelId: spec.id, device, dtype, notice, steer: !!vlm.steer });
       return;
     }
     case 'memorize': {
