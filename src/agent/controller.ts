@@ -150,6 +150,11 @@ export class AgentController extends EventTarget {
     }
   }
 
+  /** Seconds of stream captured so far, or null when not capturing (for lag displays and benchmarks). */
+  streamTime(): number | null {
+    return this.source ? this.source.now() : null;
+  }
+
   /** Starts memorizing a source; memories appear in `state.memories` as they are written. */
   async start(source: FrameSource) {
     if (!this.db) await this.init();
