@@ -2,7 +2,11 @@
  * TaskMem's streaming benchmark in Node (docs/benchmark-format.md, "Scoring").
  *
  *   npm run eval -- MANIFEST... [--memorizer all|isolated|taskmem|oracle] [--adapter none|FILE]
- *                               [--json OUT] [--model ID]
+ *                               [--questions all|first-half|second-half] [--json OUT] [--model ID]
+ *
+ * --questions second-half scores only the questions asked in the second half of each stream; an
+ * adapter is then applied from the middle of the stream on, as it would be when trained on the
+ * first half's questions (npm run adapter:train).
  *
  * Each stream is memorized clip by clip; a question asked at second t is answered from the memories
  * of clips that ended by t, and only from memory. Memorizers, side by side in one run:
@@ -91,8 +95,17 @@ export interface MemorizerReport {
   skipped: { manifest: string; reason: string }[];
 }
 
+export const QUESTION_SETS = ['all', 'first-half', 'second-half'] as const;
+export type QuestionSet = (typeof QUESTION_SETS)[number];
+
+/** The second half starts at the first clip boundary at or after half the stream. */
+export function halfTime(durationSeconds: number, clipSeconds: number): number {
+  return Math.ceil(durationSeconds / 2 / clipSeconds) * clipSeconds;
+}
+
 export interface EvalOptions {
   memorizers?: MemorizerName[];
+  questions?: QuestionSet;
   adapter?: AdapterFile | null;
   modelId?: string;
   vlm?: Vlm;
@@ -132,16 +145,22 @@ export async function evaluate(manifestPaths: string[], opts: EvalOptions = {}):
         }
         const source = openFrameSource(manifest.video.absolutePath, manifest.frames && manifest.framesDir ? { dir: manifest.framesDir, everySeconds: manifest.frames.everySeconds } : undefined);
         const held = { answerable: 0, held: 0 };
+        const half = halfTime(manifest.video.durationSeconds, manifest.clipSeconds);
+        const set = opts.questions ?? 'all';
+        const questions = manifest.questions.filter((q) => set === 'all' || (set === 'first-half' ? q.t < half : q.t >= half));
+        // With a half-stream question set, the adapter exists only from the middle of the stream on.
+        const adapterFrom = set === 'all' ? 0 : half;
         const memorizer = new Memorizer(vlm, { window: name === 'isolated' ? 0 : (opts.window ?? 2), adapterVersion: opts.adapter?.version ?? 0 });
         let run: StreamRun;
         try {
           run = await runStream(
-            { id: manifest.id, durationSeconds: manifest.video.durationSeconds, clipSeconds: manifest.clipSeconds, questions: manifest.questions },
+            { id: manifest.id, durationSeconds: manifest.video.durationSeconds, clipSeconds: manifest.clipSeconds, questions },
             {
               async memorize(clip) {
                 if (name === 'oracle') return { streamId: manifest.id, ...clip, text: oracleText(truth!, clip.t0, clip.t1) };
                 const frames = await Promise.all(clipFrameTimes(clip.t0, clip.t1, spec.frame.perClip).map((t) => source.frameAt(t)));
-                steer(true);
+                steer(clip.t0 >= adapterFrom);
+                memorizer.options.adapterVersion = clip.t0 >= adapterFrom ? (opts.adapter?.version ?? 0) : 0;
                 const r = await memorizer.memorize({ streamId: manifest.id, ...clip, frames });
                 return r.ok ? r.memory : null;
               },
@@ -232,6 +251,12 @@ export function formatReports(reports: MemorizerReport[]): string {
   return lines.join('\n');
 }
 
+export function parseQuestionSet(value: string | undefined): QuestionSet {
+  if (!value) return 'all';
+  if (!(QUESTION_SETS as readonly string[]).includes(value)) throw new Error(`unknown question set '${value}'; known: ${QUESTION_SETS.join(', ')}`);
+  return value as QuestionSet;
+}
+
 export function parseMemorizers(value: string | undefined): MemorizerName[] {
   if (!value || value === 'all') return [...MEMORIZERS];
   const names = value.split(',');
@@ -241,11 +266,11 @@ export function parseMemorizers(value: string | undefined): MemorizerName[] {
 
 async function main() {
   const args = process.argv.slice(2);
-  const valued = new Set(['--memorizer', '--adapter', '--json', '--model', '--window']);
+  const valued = new Set(['--memorizer', '--adapter', '--json', '--model', '--window', '--questions']);
   const flag = (name: string) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : undefined);
   const manifests = args.filter((a, i) => !a.startsWith('--') && !valued.has(args[i - 1] ?? ''));
   if (!manifests.length) {
-    console.error('usage: npm run eval -- MANIFEST... [--memorizer all|isolated|taskmem|oracle] [--adapter none|FILE] [--json OUT] [--model ID]');
+    console.error('usage: npm run eval -- MANIFEST... [--memorizer all|isolated|taskmem|oracle] [--adapter none|FILE] [--questions all|first-half|second-half] [--json OUT] [--model ID]');
     process.exit(2);
   }
   const spec = getModelSpec(flag('model') ?? FIXTURE_MODEL_ID);
@@ -253,12 +278,13 @@ async function main() {
   const adapter = adapterFlag === 'none' ? null : readAdapterFile(adapterFlag, spec);
   const reports = await evaluate(manifests, {
     memorizers: parseMemorizers(flag('memorizer')),
+    questions: parseQuestionSet(flag('questions')),
     adapter,
     modelId: spec.id,
     window: flag('window') ? Number(flag('window')) : undefined,
     log: (l) => process.stderr.write(l + '\n'),
   });
-  console.log(`model ${spec.id}, adapter ${adapter ? adapter.source : 'none'}, ${manifests.length} stream(s)\n`);
+  console.log(`model ${spec.id}, adapter ${adapter ? adapter.source : 'none'}, questions ${flag('questions') ?? 'all'}, ${manifests.length} stream(s)\n`);
   console.log(formatReports(reports));
   const out = flag('json');
   if (out) {

@@ -4,10 +4,10 @@
  * in the browser worker alike.
  */
 import {
-  AutoModelForImageTextToText, AutoProcessor, RawImage, TextStreamer, cat, type Tensor,
+  AutoModelForImageTextToText, AutoProcessor, RawImage, Tensor, TextStreamer, cat,
 } from '@huggingface/transformers';
 import { bindSteer, sessionHasSteer, type SteerHandle } from './steer-binding';
-import { fitFrame } from './frames';
+import { fitFrame, imageFrameGroups } from './frames';
 import { expandImagePads, type ChatMessage } from './prompt';
 import type { ModelSpec, Dtype } from './registry';
 import type { RgbFrame } from './types';
@@ -29,7 +29,7 @@ type AnyModel = {
 };
 type AnyProcessor = {
   apply_chat_template(messages: unknown, opts: Record<string, unknown>): string;
-  image_processor: ((img: RawImage) => Promise<{ pixel_values: Tensor; image_grid_thw: Tensor }>) & { config: { merge_size: number } };
+  image_processor: ((img: RawImage | RawImage[]) => Promise<{ pixel_values: Tensor; image_grid_thw: Tensor }>) & { config: { merge_size: number } };
   tokenizer: ((text: string, opts?: Record<string, unknown>) => { input_ids: Tensor; attention_mask: Tensor }) & {
     batch_decode(ids: unknown, opts: Record<string, unknown>): string[];
   };
@@ -69,16 +69,23 @@ export class Vlm {
     return new Vlm(spec, device, model, processor, steer);
   }
 
-  /** Builds model inputs; each frame is its own image, as Qwen3-VL's Python processor does. */
+  /**
+   * Builds model inputs. Each image is one frame (as Qwen3-VL's Python processor does for a list of
+   * images) or, for models with framesPerImage 2, two consecutive frames as its temporal slices:
+   * the Qwen2-VL image processor stacks the frames it is given along time.
+   */
   async inputs(messages: ChatMessage[], frames: RgbFrame[]): Promise<Record<string, Tensor>> {
     let text = this.processor.apply_chat_template(messages, { add_generation_prompt: true, tokenize: false });
     if (!frames.length) return { ...this.processor.tokenizer(text, { add_special_tokens: false }) };
-    const { width, height } = this.spec.frame;
+    const { width, height, framesPerImage } = this.spec.frame;
+    const images = frames.map((f) => {
+      const fitted = fitFrame(f, width, height);
+      return new RawImage(new Uint8ClampedArray(fitted.data), width, height, 3);
+    });
     const per = await Promise.all(
-      frames.map((f) => {
-        const fitted = fitFrame(f, width, height);
-        return this.processor.image_processor(new RawImage(new Uint8ClampedArray(fitted.data), width, height, 3));
-      }),
+      imageFrameGroups(images.length, framesPerImage).map((group) =>
+        this.processor.image_processor(group.length === 1 ? images[group[0]!]! : group.map((i) => images[i]!)),
+      ),
     );
     const merge = this.processor.image_processor.config.merge_size ** 2;
     text = expandImagePads(
@@ -116,6 +123,45 @@ export class Vlm {
     });
     const newTokens = (out as unknown as { slice(...a: unknown[]): Tensor }).slice(null, [promptLength, null]);
     return this.processor.tokenizer.batch_decode(newTokens, { skip_special_tokens: true })[0];
+  }
+
+  /**
+   * Log-probability the model gives `completion` (and the end-of-turn token after it) as its reply
+   * to `messages` with these frames: the sum over the completion's tokens, from one forward pass.
+   * DPO compares these sums between candidates, with and without the steer vector.
+   */
+  async completionLogProb(messages: ChatMessage[], frames: RgbFrame[], completion: string, opts: { endOfTurn?: boolean } = {}): Promise<number> {
+    const inputs = await this.inputs(messages, frames);
+    const promptIds = inputs.input_ids.data as BigInt64Array;
+    const tokenizer = this.processor.tokenizer as unknown as { encode(t: string, o: object): number[]; eos_token_id?: number };
+    const completionIds = [...tokenizer.encode(completion, { add_special_tokens: false })];
+    const end = this.endOfTurnId();
+    if (end !== undefined && opts.endOfTurn !== false) completionIds.push(end);
+    const ids = BigInt64Array.from([...promptIds, ...completionIds.map(BigInt)]);
+    const full = {
+      ...inputs,
+      input_ids: new Tensor('int64', ids, [1, ids.length]),
+      attention_mask: new Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
+    };
+    const out = (await this.model.forward(full)) as { logits: Tensor };
+    const [, , vocab] = out.logits.dims;
+    const logits = out.logits.data as Float32Array;
+    let sum = 0;
+    for (let k = 0; k < completionIds.length; k++) {
+      // the token at position p is predicted by the logits at position p - 1
+      const row = (promptIds.length + k - 1) * vocab;
+      let max = -Infinity;
+      for (let v = 0; v < vocab; v++) max = Math.max(max, logits[row + v]);
+      let z = 0;
+      for (let v = 0; v < vocab; v++) z += Math.exp(logits[row + v] - max);
+      sum += logits[row + completionIds[k]] - max - Math.log(z);
+    }
+    return sum;
+  }
+
+  private endOfTurnId(): number | undefined {
+    const id = (this.processor.tokenizer as unknown as { convert_tokens_to_ids(t: string): number | undefined }).convert_tokens_to_ids('<|im_end|>');
+    return typeof id === 'number' && id >= 0 ? id : undefined;
   }
 
   /** Logits at the last prompt position from one plain forward pass (no generation). */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judgeAnswer, memoryStats, normalizeAnswer, scoreTable } from '../../src/eval/score';
 import { clipWindows, runStream, type ProtocolMemory } from '../../src/eval/protocol';
 import type { ManifestQuestion } from '../../src/eval/manifest';
-import { evaluate, formatReports, parseMemorizers, readAdapterFile } from '../../scripts/eval';
+import { evaluate, formatReports, halfTime, parseMemorizers, readAdapterFile } from '../../scripts/eval';
 import { writeWorldStream } from '../../scripts/lib/world-files';
 import { getModelSpec, FIXTURE_MODEL_ID } from '../../src/memorize/registry';
 import { y4mHeader } from '../../src/world/y4m';
@@ -138,6 +138,21 @@ describe('npm run eval', () => {
     const empty = write('empty.json', { ...json, video: { ...json.video, path: 'empty.y4m' }, frames: undefined });
     await expect(evaluate([empty], { memorizers: ['taskmem'] })).rejects.toThrow(/empty\.json: the y4m stream has no frames/);
     expect(() => parseMemorizers('captioner')).toThrow(/unknown memorizer 'captioner'/);
+  });
+
+  it('scores the second half only, with the adapter applied from the middle of the stream', async () => {
+    const spec = getModelSpec(FIXTURE_MODEL_ID);
+    const file = join(dir, 'half-adapter.json');
+    writeFileSync(file, JSON.stringify({ vector: Array.from({ length: 128 }, (_, i) => Math.sin(i)), version: 3 }));
+    expect(halfTime(60, 10)).toBe(30);
+    expect(halfTime(65, 10)).toBe(40);
+    const [r] = await evaluate([manifest], { memorizers: ['taskmem'], questions: 'second-half', adapter: readAdapterFile(file, spec) });
+    const all = JSON.parse(readFileSync(manifest, 'utf8')).questions as { t: number }[];
+    expect(r!.table.overall.questions).toBe(all.filter((q) => q.t >= 30).length);
+    expect(r!.streams[0]!.run.results.every((q) => q.t >= 30)).toBe(true);
+    const memories = r!.streams[0]!.run.memories as unknown as { t0: number; adapterVersion: number }[];
+    expect(memories.length).toBeGreaterThan(3);
+    for (const m of memories) expect(m.adapterVersion).toBe(m.t0 >= 30 ? 3 : 0);
   });
 
   it('checks an adapter file against the model', () => {

@@ -9,7 +9,7 @@ import { useLocalModels, MODELS_ROOT } from '../../scripts/lib/node-models';
 import { Vlm } from '../../src/memorize/vlm';
 import { FIXTURE_MODEL_ID, getModelSpec } from '../../src/memorize/registry';
 import { memorizeMessages } from '../../src/memorize/prompt';
-import { clipFrameTimes } from '../../src/memorize/frames';
+import { clipFrameTimes, imageCount } from '../../src/memorize/frames';
 import { simulateWorld } from '../../src/world/simulate';
 import { worldFrame } from '../../src/world/render';
 import { summarizeDecoder } from '../../src/adapter/steer-graph';
@@ -71,7 +71,7 @@ describe('fixture model layout', () => {
 describe('fixture generation', () => {
   it('greedy generation is deterministic and writes a memory in the world language', async () => {
     const frames = clipFrames(3, 20, 30);
-    const messages = memorizeMessages({ t0: 20, t1: 30, frameCount: frames.length, window: [] });
+    const messages = memorizeMessages({ t0: 20, t1: 30, imageCount: imageCount(frames.length, spec.frame.framesPerImage), window: [] });
     const a = await vlm.generate(messages, frames);
     const b = await vlm.generate(messages, frames);
     expect(a).toBe(b);
@@ -83,7 +83,7 @@ describe('fixture generation', () => {
     const { seed, t0, t1, window, minutes } = ref.source;
     const log = simulateWorld({ seed, durationSeconds: minutes * 60 });
     const frames = clipFrameTimes(t0, t1, spec.frame.perClip).map((t) => worldFrame(log, t));
-    const inputs = await vlm.inputs(memorizeMessages({ t0, t1, frameCount: frames.length, window }), frames);
+    const inputs = await vlm.inputs(memorizeMessages({ t0, t1, imageCount: imageCount(frames.length, spec.frame.framesPerImage), window }), frames);
     expect(Array.from(inputs.input_ids.data as BigInt64Array, Number)).toEqual(ref.prompt_ids);
     const logits = await vlm.lastLogits(inputs);
     let maxDiff = 0;
@@ -92,10 +92,35 @@ describe('fixture generation', () => {
   });
 });
 
+describe('completion log-probabilities (what DPO compares)', () => {
+  it('sums the per-token log-softmax of the reply, as the next-token logits give it', async () => {
+    const frames = clipFrames(4, 30, 40);
+    const messages = memorizeMessages({ t0: 30, t1: 40, imageCount: imageCount(frames.length, spec.frame.framesPerImage), window: [] });
+    const greedy = await vlm.generate(messages, frames);
+    const lp = await vlm.completionLogProb(messages, frames, greedy);
+    expect(lp).toBeLessThan(0);
+    // a reply the model would not write is less likely than its own greedy one
+    expect(await vlm.completionLogProb(messages, frames, 'The scene is empty. Nothing changes.')).toBeLessThan(lp);
+    // one-token check against the plain forward pass: log p(first token) = log-softmax of the last prompt logits
+    const logits = await vlm.lastLogits(await vlm.inputs(messages, frames));
+    const max = Math.max(...logits);
+    const logZ = Math.log(logits.reduce((z, v) => z + Math.exp(v - max), 0)) + max;
+    const argmax = logits.indexOf(max);
+    const tokenizer = (vlm as unknown as { processor: { tokenizer: { decode(ids: number[], o: object): string } } }).processor.tokenizer;
+    const firstToken = tokenizer.decode([argmax], { skip_special_tokens: false });
+    expect(await vlm.completionLogProb(messages, frames, firstToken, { endOfTurn: false })).toBeCloseTo(max - logZ, 4);
+    // and the steer vector moves it
+    vlm.steer!.set(Float32Array.from({ length: spec.steer.hiddenSize }, (_, i) => Math.cos(i)));
+    const steered = await vlm.completionLogProb(messages, frames, greedy);
+    vlm.steer!.set(null);
+    expect(Math.abs(steered - lp)).toBeGreaterThan(1e-3);
+  });
+});
+
 describe('steer input through transformers.js', () => {
   it('a zero steer leaves logits unchanged; a non-zero one changes them', async () => {
     const frames = clipFrames(5, 10, 20);
-    const inputs = await vlm.inputs(memorizeMessages({ t0: 10, t1: 20, frameCount: frames.length, window: [] }), frames);
+    const inputs = await vlm.inputs(memorizeMessages({ t0: 10, t1: 20, imageCount: imageCount(frames.length, spec.frame.framesPerImage), window: [] }), frames);
     vlm.steer!.set(null);
     const base = await vlm.lastLogits(inputs);
     vlm.steer!.set(new Float32Array(spec.steer.hiddenSize));
@@ -110,7 +135,7 @@ describe('steer input through transformers.js', () => {
 
   it('is fed on every decoder call of generate() and of a plain forward pass', async () => {
     const frames = clipFrames(7, 0, 10);
-    const messages = memorizeMessages({ t0: 0, t1: 10, frameCount: frames.length, window: [] });
+    const messages = memorizeMessages({ t0: 0, t1: 10, imageCount: imageCount(frames.length, spec.frame.framesPerImage), window: [] });
     const before = vlm.steer!.runs;
     await vlm.generate(messages, frames, { maxNewTokens: 6, minNewTokens: 6 });
     // one prefill + one run per further token
