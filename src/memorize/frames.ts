@@ -60,3 +60,19 @@ export function clipFrameTimes(t0: number, t1: number, count: number): number[] 
   if (count <= 1) return [t1];
   return Array.from({ length: count }, (_, i) => t0 + ((t1 - t0) * i) / (count - 1));
 }
+
+/**
+ * Which of a clip's frames go into each image the model takes. With one frame per image every frame
+ * is its own image. With two, consecutive frames share one image as its two temporal slices
+ * (Qwen-VL's temporal_patch_size 2, the way it encodes video), so the patch embedding sees each
+ * change directly: frames [a, b, c] become the images [a, b] and [b, c]; a lone frame is a still.
+ */
+export function imageFrameGroups(frameCount: number, framesPerImage: 1 | 2): number[][] {
+  if (framesPerImage === 1 || frameCount <= 1) return Array.from({ length: frameCount }, (_, i) => [i]);
+  return Array.from({ length: frameCount - 1 }, (_, i) => [i, i + 1]);
+}
+
+/** How many image slots a prompt needs for a clip of frameCount frames. */
+export function imageCount(frameCount: number, framesPerImage: 1 | 2 = 1): number {
+  return imageFrameGroups(frameCount, framesPerImage).length;
+}

@@ -4,6 +4,7 @@
  * validated (retrying with sampling when the greedy answer is unusable).
  */
 import { memorizeMessages, type WindowMemory } from './prompt';
+import { imageCount } from './frames';
 import { validateMemory, DEFAULT_RULES, type FormatRules } from './validate';
 import type { Clip, MemoryRecord, RejectedClip } from './types';
 import type { GenerateOptions } from './vlm';
@@ -12,7 +13,7 @@ import type { RgbFrame } from './types';
 
 /** What the memorizer needs from a model; Vlm implements it, tests may pass a scripted one. */
 export interface TextGenerator {
-  readonly spec: { id: string; frame: { perClip: number } };
+  readonly spec: { id: string; frame: { perClip: number; framesPerImage?: 1 | 2 } };
   generate(messages: ChatMessage[], frames: RgbFrame[], opts?: GenerateOptions): Promise<string>;
 }
 
@@ -57,7 +58,7 @@ export class Memorizer {
 
   async memorize(clip: Clip): Promise<MemorizeResult> {
     const window = this.windowFor(clip.streamId);
-    const messages = memorizeMessages({ t0: clip.t0, t1: clip.t1, frameCount: clip.frames.length, window });
+    const messages = memorizeMessages({ t0: clip.t0, t1: clip.t1, imageCount: imageCount(clip.frames.length, this.model.spec.frame.framesPerImage), window });
     const attempts: string[] = [];
     let lastReason = '';
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {

@@ -31,14 +31,15 @@ export function formatMemoryLine(m: WindowMemory): string {
 export function memorizeMessages(opts: {
   t0: number;
   t1: number;
-  frameCount: number;
+  /** Image slots: one per frame, or fewer when a model stacks frames (imageFrameGroups). */
+  imageCount: number;
   window: WindowMemory[];
 }): ChatMessage[] {
   const earlier = opts.window.length ? opts.window.map(formatMemoryLine).join('\n') : 'none';
   const content: ChatContent[] = [
     { type: 'text', text: `Earlier memories:\n${earlier}\nClip ${formatClock(opts.t0)}-${formatClock(opts.t1)}:` },
   ];
-  for (let i = 0; i < opts.frameCount; i++) content.push({ type: 'image' });
+  for (let i = 0; i < opts.imageCount; i++) content.push({ type: 'image' });
   content.push({ type: 'text', text: '\nWrite the memory of this clip.' });
   return [
     { role: 'system', content: MEMORIZE_SYSTEM },
@@ -62,7 +63,7 @@ export const IMAGE_PAD = '<|image_pad|>';
 /** Repeats each image placeholder once per visual token, as the Qwen processors do. */
 export function expandImagePads(text: string, tokensPerImage: number[]): string {
   const slots = text.split(IMAGE_PAD).length - 1;
-  if (slots !== tokensPerImage.length) throw new Error(`prompt has ${slots} image slots for ${tokensPerImage.length} frames`);
+  if (slots !== tokensPerImage.length) throw new Error(`prompt has ${slots} image slots for ${tokensPerImage.length} images`);
   let k = 0;
   return text.replaceAll(IMAGE_PAD, () => IMAGE_PAD.repeat(tokensPerImage[k++]));
 }

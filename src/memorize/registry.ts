@@ -13,7 +13,11 @@ export interface ModelSpec {
   family: 'qwen3_vl';
   /** 'local' = served from models/ (env.localModelPath); 'hub' = Hugging Face hub or a local copy. */
   source: 'local' | 'hub';
-  frame: { width: number; height: number; perClip: number };
+  /**
+   * perClip frames are sampled per clip; framesPerImage 2 stacks consecutive frames as the two
+   * temporal slices of one image (see imageFrameGroups in frames.ts).
+   */
+  frame: { width: number; height: number; perClip: number; framesPerImage: 1 | 2 };
   /** Residual-stream steer input, present once the decoder is prepared (scripts/prepare-steer.ts). */
   steer: { layer: number; hiddenSize: number };
   dtypes: Dtype[];
@@ -30,7 +34,7 @@ export const MODEL_REGISTRY: ModelSpec[] = [
     label: 'TaskMem fixture (tiny, synthetic world only, offline)',
     family: 'qwen3_vl',
     source: 'local',
-    frame: { width: 192, height: 128, perClip: 3 },
+    frame: { width: 192, height: 128, perClip: 3, framesPerImage: 2 },
     steer: { layer: 1, hiddenSize: 128 },
     dtypes: ['fp32'],
     defaultDtype: 'fp32',
@@ -41,7 +45,7 @@ export const MODEL_REGISTRY: ModelSpec[] = [
     label: 'Qwen3-VL 2B Instruct (TaskMem family, 2048 hidden)',
     family: 'qwen3_vl',
     source: 'hub',
-    frame: { width: 448, height: 320, perClip: 4 },
+    frame: { width: 448, height: 320, perClip: 4, framesPerImage: 1 },
     // 28 decoder layers; TaskMem's released adapter sits in one middle layer.
     steer: { layer: 13, hiddenSize: 2048 },
     dtypes: ['q4f16', 'q4', 'fp16'],

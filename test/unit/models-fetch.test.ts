@@ -20,7 +20,7 @@ let host: string;
 const served: string[] = [];
 
 const spec: ModelSpec = {
-  id: ID, label: 'test', family: 'qwen3_vl', source: 'hub', frame: { width: 32, height: 32, perClip: 2 },
+  id: ID, label: 'test', family: 'qwen3_vl', source: 'hub', frame: { width: 32, height: 32, perClip: 2, framesPerImage: 1 },
   steer: { layer: 0, hiddenSize: 4 }, dtypes: ['fp32'], defaultDtype: 'fp32', steerPrepared: false,
 };
 
