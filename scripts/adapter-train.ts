@@ -1,0 +1,148 @@
+/**
+ * Trains TaskMem's steer adapter in Node on the questions asked in the FIRST half of each stream
+ * (and only those), as the app does on-device from its task log (src/adapter/phase-two.ts).
+ *
+ *   npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--candidates K] [--seed S]
+ *
+ * Then `npm run eval -- MANIFEST... --questions second-half --adapter ADAPTER.json` (and
+ * `--adapter none`) scores the second half's questions with and without it.
+ */
+import { writeFileSync } from 'node:fs';
+import { loadManifest } from './lib/load-manifest';
+import { openFrameSource } from './lib/frame-source';
+import { useLocalModels } from './lib/node-models';
+import { halfTime } from './eval';
+import { Vlm } from '../src/memorize/vlm';
+import { Memorizer } from '../src/memorize/memorizer';
+import { memorizeMessages } from '../src/memorize/prompt';
+import { clipFrameTimes, imageCount } from '../src/memorize/frames';
+import { getModelSpec, FIXTURE_MODEL_ID } from '../src/memorize/registry';
+import { inferQuestionType } from '../src/recall/question-type';
+import { collectPairs, trainSteer, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, type ClipPrompt, type PolicyModel, type TrainingPair } from '../src/adapter/phase-two';
+import type { RecentTask } from '../src/adapter/reward';
+
+export function policyOf(vlm: Vlm): PolicyModel {
+  if (!vlm.steer) throw new Error(`${vlm.spec.id} has no steer input; prepare it with npm run prepare-steer`);
+  const steer = vlm.steer;
+  return {
+    generate: (m, f, o) => vlm.generate(m, f, o),
+    completionLogProb: (m, f, c) => vlm.completionLogProb(m, f, c),
+    setSteer: (v) => steer.set(v),
+  };
+}
+
+export interface AdapterTrainOptions {
+  modelId?: string;
+  steps?: number;
+  candidates?: number;
+  seed?: number;
+  vlm?: Vlm;
+  log?: (line: string) => void;
+}
+
+export interface AdapterFileJson {
+  format: 'taskmem-adapter';
+  modelId: string;
+  layer: number;
+  hiddenSize: number;
+  version: number;
+  vector: number[];
+  trainedOn: { manifests: string[]; tasks: number; taskTypes: Record<string, number>; clips: number; candidates: number; pairs: number };
+  metrics: Record<string, number>;
+}
+
+export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOptions = {}): Promise<AdapterFileJson> {
+  const log = opts.log ?? (() => {});
+  const spec = getModelSpec(opts.modelId ?? FIXTURE_MODEL_ID);
+  useLocalModels();
+  const vlm = opts.vlm ?? (await Vlm.load(spec));
+  const policy = policyOf(vlm);
+  const seed = opts.seed ?? 1;
+  const pairs: TrainingPair[] = [];
+  const taskTypes: Record<string, number> = {};
+  let tasksUsed = 0, clipsUsed = 0, candidates = 0;
+  try {
+    for (const path of manifestPaths) {
+      const manifest = loadManifest(path);
+      const half = halfTime(manifest.video.durationSeconds, manifest.clipSeconds);
+      // The task log of the first half: what this user asked before the adapter is trained.
+      const tasks: RecentTask[] = manifest.questions.filter((q) => q.t < half).map((q) => ({ type: inferQuestionType(q.question), question: q.question }));
+      for (const t of tasks) taskTypes[t.type] = (taskTypes[t.type] ?? 0) + 1;
+      tasksUsed += tasks.length;
+      // Memorize the first half with the plain model, keeping each clip's prompt and frames.
+      const source = openFrameSource(manifest.video.absolutePath, manifest.frames && manifest.framesDir ? { dir: manifest.framesDir, everySeconds: manifest.frames.everySeconds } : undefined);
+      const memorizer = new Memorizer(vlm);
+      policy.setSteer(null);
+      const clips: ClipPrompt[] = [];
+      for (let c = 0; (c + 1) * manifest.clipSeconds <= half + 1e-9; c++) {
+        const t0 = c * manifest.clipSeconds;
+        const t1 = t0 + manifest.clipSeconds;
+        const frames = await Promise.all(clipFrameTimes(t0, t1, spec.frame.perClip).map((t) => source.frameAt(t)));
+        const window = memorizer.windowFor(manifest.id);
+        clips.push({
+          key: [manifest.id, c],
+          messages: memorizeMessages({ t0, t1, imageCount: imageCount(frames.length, spec.frame.framesPerImage), window }),
+          frames,
+          window: window.map((m) => m.text),
+        });
+        await memorizer.memorize({ streamId: manifest.id, clipIndex: c, t0, t1, frames });
+      }
+      const got = await collectPairs(policy, clips, tasks, { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates });
+      pairs.push(...got.pairs);
+      clipsUsed += got.clips;
+      candidates += got.candidates;
+      log(`${manifest.id}: ${tasks.length} tasks, ${got.clips} clips, ${got.candidates} valid candidates, ${got.pairs.length} pairs (${got.tiedClips} clips tied)`);
+    }
+    if (!pairs.length) throw new Error('no preference pairs: the first halves asked no questions, or every clip\'s candidates scored alike');
+    const started = performance.now();
+    const result = await trainSteer(policy, pairs, spec.steer.hiddenSize, {
+      ...DEFAULT_STEER_TRAINING,
+      steps: opts.steps ?? DEFAULT_STEER_TRAINING.steps,
+      seed,
+      onStep: (s) => {
+        if ((s.step + 1) % 10 === 0) log(`step ${s.step + 1}/${s.steps}: loss ${s.loss.toFixed(4)}, |v| ${s.norm.toFixed(3)}`);
+      },
+    });
+    return {
+      format: 'taskmem-adapter',
+      modelId: spec.id,
+      layer: spec.steer.layer,
+      hiddenSize: spec.steer.hiddenSize,
+      version: 1,
+      vector: Array.from(result.vector),
+      trainedOn: { manifests: manifestPaths, tasks: tasksUsed, taskTypes, clips: clipsUsed, candidates, pairs: pairs.length },
+      metrics: { ...result.metrics, trainSeconds: (performance.now() - started) / 1000 },
+    };
+  } finally {
+    policy.setSteer(null);
+    if (!opts.vlm) await vlm.dispose();
+  }
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const valued = new Set(['--out', '--steps', '--candidates', '--seed', '--model']);
+  const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
+  const manifests = args.filter((a, i) => !a.startsWith('--') && !valued.has(args[i - 1] ?? ''));
+  const out = flag('out');
+  if (!manifests.length || !out) {
+    console.error('usage: npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--candidates K] [--seed S]');
+    process.exit(2);
+  }
+  const adapter = await trainAdapter(manifests, {
+    modelId: flag('model'),
+    steps: flag('steps') ? Number(flag('steps')) : undefined,
+    candidates: flag('candidates') ? Number(flag('candidates')) : undefined,
+    seed: flag('seed') ? Number(flag('seed')) : undefined,
+    log: (l) => process.stderr.write(l + '\n'),
+  });
+  writeFileSync(out, JSON.stringify(adapter, null, 1));
+  const m = adapter.metrics;
+  console.log(`${adapter.trainedOn.pairs} pairs from ${adapter.trainedOn.tasks} tasks (${JSON.stringify(adapter.trainedOn.taskTypes)}): DPO loss ${m.lossBefore!.toFixed(4)} -> ${m.lossAfter!.toFixed(4)}, pair accuracy ${(100 * m.pairAccuracyAfter!).toFixed(1)}%, |v| ${m.norm!.toFixed(3)}, ${m.trainSeconds!.toFixed(0)} s -> ${out}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`)
+  main().catch((e) => {
+    console.error(`adapter:train: ${(e as Error).message}`);
+    process.exit(1);
+  });

@@ -1,0 +1,184 @@
+/**
+ * TaskMem's Phase Two on one device: recent clips (their prompts and frames, kept only for this)
+ * are memorized again several times with sampling; each candidate memory is scored with the
+ * task-relevance reward of the recent questions (reward.ts); clearly separated candidates become
+ * DPO pairs (pairs.ts); and the steer vector alone is trained on them with a forward-only gradient
+ * estimate (dpo.ts), the base model frozen and the plain model (steer = 0) as the DPO reference.
+ * Environment-free: the Node command and the browser worker run the same code on a Vlm.
+ */
+import type { ChatMessage } from '../memorize/prompt';
+import type { RgbFrame } from '../memorize/types';
+import type { GenerateOptions } from '../memorize/vlm';
+import { validateMemory, DEFAULT_RULES } from '../memorize/validate';
+import { taskProfile, scoreCandidate, type RecentTask } from './reward';
+import { buildPairs } from './pairs';
+import { dpoBatchLoss, dpoMetrics, mulberry32, trainSpsa, vectorNorm, type DpoPairLogProbs } from './dpo';
+
+/** What Phase Two needs from the model; Vlm provides it. */
+export interface PolicyModel {
+  generate(messages: ChatMessage[], frames: RgbFrame[], opts?: GenerateOptions): Promise<string>;
+  completionLogProb(messages: ChatMessage[], frames: RgbFrame[], completion: string): Promise<number>;
+  /** Sets the steer vector for the following calls (null = the plain model). */
+  setSteer(vector: Float32Array | null): void;
+}
+
+/** One recent clip as the memorizer saw it: its prompt (with the sliding window) and frames. */
+export interface ClipPrompt {
+  key: [string, number];
+  messages: ChatMessage[];
+  frames: RgbFrame[];
+  /** The memories in its window, which a candidate must not repeat. */
+  window: string[];
+}
+
+export interface TrainingPair extends DpoPairLogProbs {
+  clip: ClipPrompt;
+  chosen: string;
+  rejected: string;
+  margin: number;
+}
+
+export interface PairCollection {
+  pairs: TrainingPair[];
+  clips: number;
+  candidates: number;
+  /** Clips whose candidates were all alike in reward: nothing to learn from them. */
+  tiedClips: number;
+}
+
+export interface CollectOptions {
+  candidates: number;
+  temperature: number;
+  minMargin?: number;
+  maxPairsPerClip?: number;
+  signal?: AbortSignal;
+  onClip?: (done: number, total: number) => void;
+}
+
+export const DEFAULT_COLLECT: CollectOptions = { candidates: 6, temperature: 1, minMargin: 0.05, maxPairsPerClip: 3 };
+
+/** Samples candidates for each clip, scores them against the tasks and keeps the separated pairs. */
+export async function collectPairs(model: PolicyModel, clips: ClipPrompt[], tasks: RecentTask[], opts: CollectOptions = DEFAULT_COLLECT): Promise<PairCollection> {
+  const profile = taskProfile(tasks);
+  model.setSteer(null);
+  const pairs: TrainingPair[] = [];
+  let candidates = 0;
+  let tiedClips = 0;
+  for (const [i, clip] of clips.entries()) {
+    if (opts.signal?.aborted) break;
+    const texts: string[] = [];
+    for (let k = 0; k < opts.candidates; k++) {
+      const raw = await model.generate(clip.messages, clip.frames, { maxNewTokens: 48, sample: { temperature: opts.temperature } });
+      // Only memories the memorizer would store can be preferred or dispreferred.
+      const verdict = validateMemory(raw, clip.window, DEFAULT_RULES);
+      if (verdict.ok) texts.push(verdict.text);
+    }
+    candidates += texts.length;
+    const built = buildPairs(texts.map((text) => ({ text, reward: scoreCandidate(profile, text).reward })), { minMargin: opts.minMargin, maxPairs: opts.maxPairsPerClip });
+    if (!built.length) tiedClips++;
+    for (const p of built) {
+      // Reference log-probabilities: the plain model, computed once.
+      const refChosen = await model.completionLogProb(clip.messages, clip.frames, p.chosen);
+      const refRejected = await model.completionLogProb(clip.messages, clip.frames, p.rejected);
+      pairs.push({ clip, chosen: p.chosen, rejected: p.rejected, margin: p.margin, refChosen, refRejected, policyChosen: refChosen, policyRejected: refRejected });
+    }
+    opts.onClip?.(i + 1, clips.length);
+  }
+  return { pairs, clips: clips.length, candidates, tiedClips };
+}
+
+export interface SteerTrainingOptions {
+  steps: number;
+  lr: number;
+  perturbation: number;
+  beta: number;
+  /** Pairs per step; each step evaluates the loss twice on the same minibatch. */
+  batch: number;
+  /** L2 pull toward the plain model, so details no task asked for are not traded away. */
+  l2: number;
+  maxNorm: number;
+  seed: number;
+  init?: Float32Array;
+  signal?: AbortSignal;
+  onStep?: (info: { step: number; steps: number; loss: number; norm: number }) => void;
+}
+
+export const DEFAULT_STEER_TRAINING: Omit<SteerTrainingOptions, 'seed'> = {
+  steps: 120, lr: 0.02, perturbation: 0.05, beta: 0.5, batch: 12, l2: 0.01, maxNorm: 4,
+};
+
+export interface SteerTrainingResult {
+  vector: Float32Array;
+  stoppedEarly: boolean;
+  metrics: {
+    pairs: number;
+    steps: number;
+    lossBefore: number;
+    lossAfter: number;
+    pairAccuracyAfter: number;
+    marginAfter: number;
+    norm: number;
+  };
+}
+
+async function policyLogProbs(model: PolicyModel, pairs: TrainingPair[], vector: Float32Array): Promise<DpoPairLogProbs[]> {
+  model.setSteer(vector);
+  const out: DpoPairLogProbs[] = [];
+  for (const p of pairs) {
+    out.push({
+      refChosen: p.refChosen,
+      refRejected: p.refRejected,
+      policyChosen: await model.completionLogProb(p.clip.messages, p.clip.frames, p.chosen),
+      policyRejected: await model.completionLogProb(p.clip.messages, p.clip.frames, p.rejected),
+    });
+  }
+  return out;
+}
+
+/** DPO on the steer vector only, with SPSA gradient estimates; the model's steer is left at null. */
+export async function trainSteer(model: PolicyModel, pairs: TrainingPair[], hiddenSize: number, opts: SteerTrainingOptions): Promise<SteerTrainingResult> {
+  const init = opts.init ?? new Float32Array(hiddenSize);
+  if (init.length !== hiddenSize) throw new Error(`initial vector has ${init.length} numbers, the model needs ${hiddenSize}`);
+  const pick = mulberry32(opts.seed ^ 0x5eed);
+  let batch: TrainingPair[] = [];
+  const nextBatch = () => {
+    batch = Array.from({ length: Math.min(opts.batch, pairs.length) }, () => pairs[Math.floor(pick() * pairs.length)]!);
+  };
+  const l2 = (v: Float32Array) => opts.l2 * vectorNorm(v) ** 2;
+  try {
+    const lossBefore = dpoBatchLoss(await policyLogProbs(model, pairs, init), opts.beta);
+    let calls = 0;
+    const result = await trainSpsa({
+      init,
+      steps: pairs.length ? opts.steps : 0,
+      lr: opts.lr,
+      perturbation: opts.perturbation,
+      seed: opts.seed,
+      maxNorm: opts.maxNorm,
+      signal: opts.signal,
+      // Both probes of a step see the same minibatch, so their difference measures the vector only.
+      loss: async (v) => {
+        if (calls++ % 2 === 0) nextBatch();
+        return dpoBatchLoss(await policyLogProbs(model, batch, v), opts.beta) + l2(v);
+      },
+      onStep: (info) => opts.onStep?.({ step: info.step, steps: info.steps, loss: info.loss, norm: info.norm }),
+    });
+    const after = await policyLogProbs(model, pairs, result.vector);
+    const m = dpoMetrics(after, opts.beta);
+    return {
+      vector: result.vector,
+      stoppedEarly: result.stoppedEarly,
+      metrics: {
+        pairs: pairs.length,
+        steps: result.history.length,
+        lossBefore,
+        lossAfter: m.loss,
+        pairAccuracyAfter: m.accuracy,
+        marginAfter: m.rewardMargin,
+        norm: vectorNorm(result.vector),
+      },
+    };
+  } finally {
+    model.setSteer(null);
+  }
+}

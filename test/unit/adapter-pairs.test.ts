@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { buildPairs } from '../../src/adapter/pairs';
+import { scoreCandidate, taskProfile } from '../../src/adapter/reward';
+
+const c = (text: string, reward: number) => ({ text, reward });
+
+describe('buildPairs', () => {
+  it('takes the most separated pairs first', () => {
+    const pairs = buildPairs([c('b', 0.6), c('d', 0), c('a', 1), c('c', 0.3)], { minMargin: 0, maxPairs: 10 });
+    expect(pairs.map((p) => `${p.chosen}>${p.rejected}`)).toEqual(['a>d', 'a>c', 'b>d', 'a>b', 'b>c', 'c>d']);
+    expect(pairs[0]).toEqual({ chosen: 'a', rejected: 'd', chosenReward: 1, rejectedReward: 0, margin: 1 });
+  });
+
+  it('respects maxPairs', () => {
+    const cands = [c('a', 1), c('b', 0.75), c('c', 0.5), c('d', 0.25), c('e', 0)];
+    expect(buildPairs(cands, { minMargin: 0, maxPairs: 2 }).map((p) => `${p.chosen}>${p.rejected}`)).toEqual(['a>e', 'a>d']);
+    expect(buildPairs(cands, { minMargin: 0 })).toHaveLength(4); // default
+    expect(buildPairs(cands, { maxPairs: 0 })).toEqual([]);
+  });
+
+  it('skips ties and near-ties', () => {
+    expect(buildPairs([c('a', 0.5), c('b', 0.5)], { minMargin: 0 })).toEqual([]);
+    expect(buildPairs([c('a', 0.5), c('b', 0.47), c('c', 0.45)])).toEqual([]); // default margin 0.05
+    const pairs = buildPairs([c('a', 0.5), c('b', 0.47), c('c', 0.3)], { minMargin: 0.1, maxPairs: 10 });
+    expect(pairs.map((p) => `${p.chosen}>${p.rejected}`)).toEqual(['a>c', 'b>c']);
+    expect(pairs.every((p) => p.margin > 0.1)).toBe(true);
+  });
+
+  it('dedupes identical texts, keeping the first', () => {
+    const pairs = buildPairs([c('same', 1), c('other', 0), c('same', 1), c('other', 0)], { minMargin: 0, maxPairs: 10 });
+    expect(pairs).toEqual([{ chosen: 'same', rejected: 'other', chosenReward: 1, rejectedReward: 0, margin: 1 }]);
+  });
+
+  it('is deterministic, breaking equal margins by rank and equal rewards by input order', () => {
+    const cands = [c('x', 1), c('y', 1), c('p', 0), c('q', 0)];
+    const a = buildPairs(cands, { minMargin: 0, maxPairs: 10 });
+    expect(a.map((p) => `${p.chosen}>${p.rejected}`)).toEqual(['x>q', 'x>p', 'y>q', 'y>p']);
+    expect(buildPairs(cands, { minMargin: 0, maxPairs: 10 })).toEqual(a);
+  });
+
+  it('rejects bad input', () => {
+    expect(() => buildPairs([c('a', NaN)])).toThrow(RangeError);
+    expect(() => buildPairs([], { maxPairs: -1 })).toThrow(RangeError);
+    expect(() => buildPairs([], { minMargin: -0.1 })).toThrow(RangeError);
+  });
+
+  it('turns task rewards into colour-preferring pairs for colour tasks', () => {
+    const profile = taskProfile([
+      { type: 'color', question: 'What color is KIWI?' },
+      { type: 'color', question: 'What color is the ball?' },
+    ]);
+    const texts = [
+      'A circle labeled KIWI appears at top left.',
+      'A large red circle labeled KIWI appears at top left; a blue square labeled ZED appears.',
+      'Nothing changes.',
+      'A circle labeled KIWI appears at top left.',
+    ];
+    const pairs = buildPairs(texts.map((text) => ({ text, reward: scoreCandidate(profile, text).reward })), { maxPairs: 10 });
+    expect(pairs[0].chosen).toBe(texts[1]);
+    expect(pairs[0].rejected).toBe(texts[2]);
+    expect(pairs.every((p) => p.chosen !== texts[2])).toBe(true);
+    expect(pairs).toHaveLength(3); // the duplicate is gone
+  });
+});
