@@ -1,4 +1,5 @@
 import { defineConfig, type Plugin } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
 import { createReadStream, existsSync, statSync, readdirSync, mkdirSync, copyFileSync } from 'node:fs';
 import { join, resolve, extname } from 'node:path';
 
@@ -70,7 +71,9 @@ function localAssets(): Plugin {
     configurePreviewServer(server) {
       server.middlewares.use(middleware);
     },
-    closeBundle() {
+    // writeBundle, not closeBundle: the service worker's precache list is made in closeBundle and
+    // must see these files.
+    writeBundle() {
       mkdirSync(join(outDir, 'ort'), { recursive: true });
       for (const f of ORT_FILES) copyFileSync(join(ORT_DIST, f), join(outDir, 'ort', f));
       if (existsSync(MODELS_DIR)) copyTree(MODELS_DIR, join(outDir, 'models'));
@@ -78,8 +81,52 @@ function localAssets(): Plugin {
   };
 }
 
+/**
+ * The installable, offline app (Workbox through vite-plugin-pwa): the app shell, ONNX Runtime's
+ * wasm and the fixture model are precached, so the demo runs with no network after one visit;
+ * model files from the Hugging Face hub are cached as they are first fetched. A new version waits
+ * until the user accepts it (registerType 'prompt', see src/pwa.ts).
+ */
+const pwa = VitePWA({
+  registerType: 'prompt',
+  injectRegister: false,
+  includeAssets: ['favicon.svg'],
+  manifest: {
+    name: 'TaskMem Web',
+    short_name: 'TaskMem',
+    description: 'Watches a stream you choose, remembers what happens and answers from memory, on this device.',
+    start_url: '/',
+    scope: '/',
+    display: 'standalone',
+    background_color: '#0f1215',
+    theme_color: '#1e2228',
+    icons: [
+      { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+      { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+      { src: '/icons/maskable-192.png', sizes: '192x192', type: 'image/png', purpose: 'maskable' },
+      { src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+    ],
+  },
+  workbox: {
+    globPatterns: ['**/*.{js,mjs,css,html,svg,png,wasm,json,onnx,jinja}'],
+    // The worker bundle carries a copy of ORT's wasm that is never fetched (wasmPaths points at
+    // /ort/, see src/memorize/browser-env.ts); precaching it would download 27 MB twice.
+    globIgnores: ['assets/ort-wasm-*'],
+    // ONNX Runtime's wasm is ~20 MB and the fixture's decoder a few MB.
+    maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
+    navigateFallback: '/index.html',
+    runtimeCaching: [
+      {
+        urlPattern: ({ url }) => url.hostname === 'huggingface.co' || url.hostname.endsWith('.hf.co'),
+        handler: 'CacheFirst',
+        options: { cacheName: 'taskmem-hub-models', cacheableResponse: { statuses: [0, 200] }, rangeRequests: true },
+      },
+    ],
+  },
+});
+
 export default defineConfig({
-  plugins: [localAssets()],
+  plugins: [localAssets(), pwa],
   server: { headers: ISOLATION_HEADERS, host: '127.0.0.1' },
   preview: { headers: ISOLATION_HEADERS, host: '127.0.0.1' },
   worker: { format: 'es' },

@@ -53,3 +53,16 @@ export async function startDevServer(): Promise<{ server: ViteDevServer; url: st
   if (!address || typeof address === 'string') throw new Error('dev server has no port');
   return { server, url: `http://127.0.0.1:${address.port}` };
 }
+
+/**
+ * Builds the app (vite build, service worker included) into outDir and serves it with
+ * `vite preview`, as `npm start` does: what an installed or offline user gets.
+ */
+export async function startPreviewServer(outDir: string): Promise<{ close: () => Promise<void>; url: string }> {
+  const { build, preview } = await import('vite');
+  await build({ configFile: 'vite.config.ts', logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  const server = await preview({ configFile: 'vite.config.ts', preview: { port: 0, host: '127.0.0.1' }, build: { outDir }, logLevel: 'error' });
+  const address = server.httpServer.address();
+  if (!address || typeof address === 'string') throw new Error('preview server has no port');
+  return { url: `http://127.0.0.1:${address.port}`, close: () => server.close() };
+}
