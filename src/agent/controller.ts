@@ -15,7 +15,8 @@ import * as repo from '../store/repository';
 import type { StoredMemory, StreamRecord } from '../store/schema';
 import { thumbnailOf } from './thumbnail';
 import { exportAll, importAll, ImportError } from '../store/transfer';
-import type { DevicePreference } from '../worker/protocol';
+import type { AdapterTrainingOptions, DevicePreference } from '../worker/protocol';
+import { AdapterManager, type AdapterState } from './adapter-manager';
 
 export interface ModelState {
   id: string;
@@ -47,6 +48,7 @@ export interface AgentState {
   memories: StoredMemory[];
   rejected: { clipIndex: number; t0: number; t1: number; reason: string }[];
   chat: ChatEntry[];
+  adapter: AdapterState;
   error: string | null;
   notice: string | null;
 }
@@ -71,11 +73,29 @@ export class AgentController extends EventTarget {
   private timer: ReturnType<typeof setInterval> | null = null;
   private chatId = 0;
   private spec: ModelSpec;
+  private readonly adapter: AdapterManager;
+  private initialized: Promise<void> | null = null;
+  private modelLoading: Promise<void> | null = null;
 
   constructor(readonly options: AgentOptions) {
     super();
     this.spec = getModelSpec(options.modelId);
     this.queue = this.makeQueue();
+    this.adapter = new AdapterManager({
+      spec: this.spec,
+      db: () => this.db,
+      readyClient: async () => {
+        await this.loadModel();
+        return this.client!;
+      },
+      loadedClient: () => (this.state.model.status === 'ready' ? this.client : null),
+      // A fresh object per change, so components bound to state.adapter see every change.
+      changed: () => {
+        this.state.adapter = { ...this.adapter.state };
+        this.changed();
+      },
+      emit: (type, detail) => this.dispatchEvent(new CustomEvent(type, { detail })),
+    });
     this.state = {
       model: { id: options.modelId, status: 'idle', loadedBytes: 0, totalBytes: 0, device: null, dtype: options.dtype ?? this.spec.defaultDtype, notice: null },
       capturing: false,
@@ -86,6 +106,7 @@ export class AgentController extends EventTarget {
       memories: [],
       rejected: [],
       chat: [],
+      adapter: { ...this.adapter.state },
       error: null,
       notice: null,
     };
@@ -109,11 +130,19 @@ export class AgentController extends EventTarget {
     this.dispatchEvent(new CustomEvent('agent-error', { detail: { message } }));
   }
 
-  async init() {
-    this.db = await openTaskMemDb(this.options.dbName);
-    const streams = await repo.listStreams(this.db);
-    const last = streams[streams.length - 1];
-    if (last) await this.showStream(last.id);
+  /** Opens the store, shows the newest stream and activates the newest adapter; runs once. */
+  init(): Promise<void> {
+    this.initialized ??= (async () => {
+      this.db = await openTaskMemDb(this.options.dbName);
+      await this.adapter.load(this.db);
+      const streams = await repo.listStreams(this.db);
+      const last = streams[streams.length - 1];
+      if (last) await this.showStream(last.id);
+    })().catch((e: unknown) => {
+      this.initialized = null; // a later call may try again
+      throw e;
+    });
+    return this.initialized;
   }
 
   async showStream(streamId: string) {
@@ -123,8 +152,14 @@ export class AgentController extends EventTarget {
     this.changed();
   }
 
-  async loadModel() {
-    if (this.state.model.status === 'ready' || this.state.model.status === 'loading') return;
+  /** Loads the model once; callers during a load wait for that load. */
+  loadModel(): Promise<void> {
+    if (this.state.model.status === 'ready') return Promise.resolve();
+    this.modelLoading ??= this.doLoadModel().finally(() => (this.modelLoading = null));
+    return this.modelLoading;
+  }
+
+  private async doLoadModel() {
     this.client ??= InferenceClient.create();
     this.state.model = { ...this.state.model, status: 'loading', loadedBytes: 0, totalBytes: 0 };
     this.changed();
@@ -141,6 +176,10 @@ export class AgentController extends EventTarget {
         this.state.model = { ...this.state.model, loadedBytes: l, totalBytes: t };
         this.changed();
       }, this.options.dtype);
+      // The active adapter reaches the worker before the model counts as ready, so no memory is
+      // written by the plain model while an adapter is active.
+      await this.init().catch(() => undefined); // no store: no stored adapter, the model still works
+      await this.adapter.onModelLoaded(this.client, loaded.steer);
       this.state.model = { ...this.state.model, status: 'ready', device: loaded.device, dtype: loaded.dtype, notice: loaded.notice ?? null };
       this.changed();
     } catch (e) {
@@ -157,7 +196,7 @@ export class AgentController extends EventTarget {
 
   /** Starts memorizing a source; memories appear in `state.memories` as they are written. */
   async start(source: FrameSource) {
-    if (!this.db) await this.init();
+    await this.init();
     this.stop();
     const stream: StreamRecord = {
       id: `${source.kind}-${Date.now().toString(36)}`,
@@ -224,7 +263,7 @@ export class AgentController extends EventTarget {
       this.state.memorizing = true;
       this.changed();
       try {
-        const result = await this.client.memorize(clip);
+        const result = await this.client.memorize(clip, this.adapter.memorizeVersion, this.adapter.recentClipCount);
         if (result.ok) {
           const thumb = await thumbnailOf(clip.frames[clip.frames.length - 1]).catch(() => undefined);
           const memory: StoredMemory = { ...result.memory, createdAt: Date.now(), thumbnail: thumb };
@@ -296,22 +335,60 @@ export class AgentController extends EventTarget {
         type: inferQuestionType(q), answer: answer.text, answered: !answer.abstained, citations: answer.citations,
       });
       this.dispatchEvent(new CustomEvent('answer', { detail: { question: q, answer: answer.text, abstained: answer.abstained, citations: answer.citations } }));
+      // Not awaited: an automatic training runs alongside memorization and reports through state.adapter.
+      void this.adapter.onTaskAdded();
     } catch (e) {
       update({ pending: false, text: `Could not answer: ${e instanceof Error ? e.message : String(e)}` });
     }
   }
 
+  /** Trains a new adapter version on the recent questions and clips; memorization goes on meanwhile. */
+  async trainAdapter() {
+    await this.init();
+    await this.adapter.train();
+  }
+
+  /** Stops a running adapter training; the active version is unchanged. */
+  async cancelAdapterTraining() {
+    await this.adapter.cancel();
+  }
+
+  /** Back to no adapter (the plain model); stored versions are kept as history. */
+  async resetAdapter() {
+    await this.init();
+    await this.adapter.reset();
+  }
+
+  /** Pauses (false) or resumes (true) automatic training after every N new questions. */
+  async setAdapterAuto(on: boolean) {
+    await this.init();
+    await this.adapter.setAuto(on);
+  }
+
+  /** N for automatic training (stored with the settings; default 5). */
+  async setAdapterAutoEvery(n: number) {
+    await this.init();
+    await this.adapter.setAutoEvery(n);
+  }
+
+  /** Phase Two knobs (steps, candidates, batch, temperature, seed), stored with the settings. */
+  async setAdapterTrainingOptions(options: AdapterTrainingOptions) {
+    await this.init();
+    await this.adapter.setTrainingOptions(options);
+  }
+
   /** Everything stored, as one JSON file (memories, thumbnails, tasks, adapters, settings). */
   async exportData(): Promise<Blob> {
-    if (!this.db) await this.init();
+    await this.init();
     return exportAll(this.db!);
   }
 
   /** Imports an export; a bad file is refused with a message and nothing changes. */
   async importData(file: Blob): Promise<string> {
-    if (!this.db) await this.init();
+    await this.init();
     try {
       const summary = await importAll(this.db!, await file.text());
+      await this.adapter.reload(this.db!);
       const streams = await repo.listStreams(this.db!);
       if (!this.state.capturing && streams.length) await this.showStream(streams[streams.length - 1].id);
       this.state.notice = `Imported ${summary.memories} memories from ${summary.streams} streams, ${summary.tasks} questions and ${summary.adapters} adapters.`;
@@ -338,7 +415,10 @@ export class AgentController extends EventTarget {
   async deleteEverything() {
     if (!this.db) return;
     if (this.state.capturing) this.stop();
+    // A training that finished after the deletion would store a version of deleted data.
+    await this.adapter.cancel();
     await repo.deleteEverything(this.db);
+    await this.adapter.reload(this.db);
     Object.assign(this.state, { streamId: null, memories: [], rejected: [], chat: [], notice: 'Everything was deleted.' });
     this.changed();
   }

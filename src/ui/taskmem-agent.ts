@@ -1,6 +1,7 @@
 /**
  * <taskmem-agent>: the whole agent as one element. Attributes/properties in (model, clip-seconds,
- * device, dtype, sources, db-name), CustomEvents out (taskmem-memory, taskmem-answer, taskmem-error),
+ * device, dtype, sources, db-name), CustomEvents out (taskmem-memory, taskmem-answer, taskmem-adapter
+ * when an adapter version is trained, taskmem-error),
  * styled through CSS custom properties (--taskmem-*) and ::part().
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
@@ -13,6 +14,7 @@ import './capture-panel';
 import './timeline';
 import './chat';
 import './model-panel';
+import './adapter-panel';
 
 const ALL_SOURCES: SourceKind[] = ['webcam', 'screen', 'file', 'demo'];
 
@@ -99,6 +101,7 @@ export class TaskmemAgent extends LitElement {
     c.addEventListener('change', () => (this.tick = (this.tick + 1) % 1e9));
     c.addEventListener('memory', (e) => this.emit('taskmem-memory', (e as CustomEvent).detail));
     c.addEventListener('answer', (e) => this.emit('taskmem-answer', (e as CustomEvent).detail));
+    c.addEventListener('adapter', (e) => this.emit('taskmem-adapter', (e as CustomEvent).detail));
     c.addEventListener('agent-error', (e) => this.emit('taskmem-error', (e as CustomEvent).detail));
     c.init().catch((e) => c.state.error = `Storage is unavailable: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -173,6 +176,13 @@ export class TaskmemAgent extends LitElement {
         ${s.notice ? html`<p class="notice" role="status" part="notice">${s.notice}</p>` : nothing}
         <tm-model-panel exportparts="model-panel" .model=${s.model} .queue=${s.queue} ?memorizing=${s.memorizing} ?locked=${s.capturing}
           @model-change=${(e: CustomEvent) => this.changeModel(e.detail)}></tm-model-panel>
+        <h2>What to remember</h2>
+        <tm-adapter-panel exportparts="adapter-panel, adapter-version, adapter-status, adapter-tasks, adapter-result, adapter-progress, adapter-error, adapter-controls, button"
+          .adapter=${s.adapter}
+          @adapter-train=${() => void this.controller?.trainAdapter()}
+          @adapter-cancel=${() => void this.controller?.cancelAdapterTraining()}
+          @adapter-auto=${(e: CustomEvent<{ on: boolean }>) => void this.controller?.setAdapterAuto(e.detail.on)}
+          @adapter-reset=${() => void this.controller?.resetAdapter()}></tm-adapter-panel>
         <h2>Chat</h2>
         <tm-chat exportparts="chat-log, chat-user, chat-agent, citation, chat-form" .entries=${s.chat} .memories=${s.memories}
           @ask=${(e: CustomEvent) => this.ask(e.detail.question)} @cite=${(e: CustomEvent) => (this.highlight = `${e.detail.streamId}/${e.detail.clipIndex}`)}></tm-chat>

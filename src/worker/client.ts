@@ -1,11 +1,16 @@
 /** Page-side handle on the inference worker: promise per request, callbacks for progress and tokens. */
 import type { Dtype } from '../memorize/registry';
-import type { DevicePreference, WorkerReply, WorkerRequest } from './protocol';
+import type { AdapterMetrics, AdapterProgress, AdapterTrainingOptions, DevicePreference, WorkerReply, WorkerRequest } from './protocol';
+import type { RecentTask } from '../adapter/reward';
 import type { Clip } from '../memorize/types';
 import type { ChatMessage, WindowMemory } from '../memorize/prompt';
 
 type Pending = { resolve: (r: WorkerReply) => void; reject: (e: Error) => void; onEvent?: (r: WorkerReply) => void };
 type Body<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+export type AdapterTrainingOutcome =
+  | { outcome: 'trained'; vector: Float32Array; metrics: AdapterMetrics; trainedOn: { clipKeys: [string, number][] } }
+  | { outcome: 'cancelled'; phase: AdapterProgress['phase'] };
 
 export class InferenceClient {
   private nextId = 1;
@@ -23,7 +28,7 @@ export class InferenceClient {
   private onReply(r: WorkerReply) {
     const p = this.pending.get(r.id);
     if (!p) return;
-    if (r.type === 'progress' || r.type === 'token') return p.onEvent?.(r);
+    if (r.type === 'progress' || r.type === 'token' || r.type === 'adapter-progress') return p.onEvent?.(r);
     this.pending.delete(r.id);
     if (r.type === 'error') p.reject(new Error(r.message));
     else p.resolve(r);
@@ -48,8 +53,9 @@ export class InferenceClient {
     return r;
   }
 
-  async memorize(clip: Clip, adapterVersion = 0) {
-    const r = await this.request({ type: 'memorize', clip, adapterVersion });
+  /** `recentClips`: how many memorized clips the worker keeps for adapter training. */
+  async memorize(clip: Clip, adapterVersion = 0, recentClips = 8) {
+    const r = await this.request({ type: 'memorize', clip, adapterVersion, recentClips });
     if (r.type !== 'memorized') throw new Error(`unexpected reply ${r.type}`);
     return r.result;
   }
@@ -69,6 +75,21 @@ export class InferenceClient {
 
   async setSteer(vector: Float32Array | null) {
     await this.request({ type: 'set-steer', vector });
+  }
+
+  /** Trains a new adapter vector on the worker's recent clips; memorization goes on meanwhile. */
+  async trainAdapter(tasks: RecentTask[], options: AdapterTrainingOptions = {}, onProgress?: (p: AdapterProgress) => void): Promise<AdapterTrainingOutcome> {
+    const r = await this.request({ type: 'train-adapter', tasks, options }, (e) => {
+      if (e.type === 'adapter-progress') onProgress?.({ phase: e.phase, done: e.done, total: e.total, loss: e.loss });
+    });
+    if (r.type === 'adapter-trained') return { outcome: 'trained', vector: r.vector, metrics: r.metrics, trainedOn: r.trainedOn };
+    if (r.type === 'adapter-cancelled') return { outcome: 'cancelled', phase: r.phase };
+    throw new Error(`unexpected reply ${r.type}`);
+  }
+
+  /** Asks a running training to stop; its trainAdapter promise then resolves as cancelled. */
+  async cancelAdapter() {
+    await this.request({ type: 'cancel-adapter' });
   }
 
   terminate() {

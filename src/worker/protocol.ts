@@ -2,15 +2,58 @@
 import type { Clip, MemoryRecord, RejectedClip } from '../memorize/types';
 import type { ChatMessage, WindowMemory } from '../memorize/prompt';
 import type { Dtype } from '../memorize/registry';
+import type { RecentTask } from '../adapter/reward';
 
 export type DevicePreference = 'auto' | 'webgpu' | 'wasm';
 
+/** Phase Two knobs the page may set; anything absent takes the defaults of src/adapter/phase-two.ts. */
+export interface AdapterTrainingOptions {
+  /** SPSA steps (each is two loss evaluations on one minibatch). */
+  steps?: number;
+  /** Sampled candidate memories per clip. */
+  candidates?: number;
+  /** Pairs per SPSA step. */
+  batch?: number;
+  temperature?: number;
+  seed?: number;
+}
+
+export interface AdapterProgress {
+  phase: 'collect' | 'train';
+  /** Clips sampled (collect) or SPSA steps taken (train) so far, of `total`. */
+  done: number;
+  total: number;
+  /** The latest step's DPO loss estimate; null while collecting. */
+  loss: number | null;
+}
+
+/** A type alias (not an interface) so it fits AdapterRecord.metrics, a Record<string, number>. */
+export type AdapterMetrics = {
+  pairs: number;
+  steps: number;
+  lossBefore: number;
+  lossAfter: number;
+  pairAccuracyAfter: number;
+  marginAfter: number;
+  norm: number;
+  clips: number;
+  candidates: number;
+  tiedClips: number;
+  seconds: number;
+};
+
 export type WorkerRequest =
   | { id: number; type: 'load'; modelId: string; device: DevicePreference; dtype?: Dtype }
-  | { id: number; type: 'memorize'; clip: Clip; adapterVersion: number }
+  /** `recentClips`: how many memorized clips the worker keeps (prompt and frames) for adapter training. */
+  | { id: number; type: 'memorize'; clip: Clip; adapterVersion: number; recentClips: number }
   | { id: number; type: 'restore-window'; streamId: string; memories: WindowMemory[] }
   | { id: number; type: 'generate'; messages: ChatMessage[]; maxNewTokens: number; stream: boolean }
-  | { id: number; type: 'set-steer'; vector: Float32Array | null };
+  /** The active adapter: memorization uses it from the next memorize request on. */
+  | { id: number; type: 'set-steer'; vector: Float32Array | null }
+  /** Trains a new vector (starting from the active one) on the recent clips, interleaved with memorization. */
+  | { id: number; type: 'train-adapter'; tasks: RecentTask[]; options: AdapterTrainingOptions }
+  /** Stops a running training between two model calls; the training request answers 'adapter-cancelled'. */
+  | { id: number; type: 'cancel-adapter' };
 
 export type WorkerReply =
   | { id: number; type: 'loaded'; modelId: string; device: 'webgpu' | 'wasm'; dtype: Dtype; notice?: string; steer: boolean }
@@ -18,5 +61,9 @@ export type WorkerReply =
   | { id: number; type: 'memorized'; result: { ok: true; memory: MemoryRecord; repairs: string[] } | { ok: false; rejected: RejectedClip } }
   | { id: number; type: 'token'; text: string }
   | { id: number; type: 'generated'; text: string }
+  | ({ id: number; type: 'adapter-progress' } & AdapterProgress)
+  | { id: number; type: 'adapter-trained'; vector: Float32Array; metrics: AdapterMetrics; trainedOn: { clipKeys: [string, number][] } }
+  /** Nothing was learned: the clips go back to the buffer for a later training. */
+  | { id: number; type: 'adapter-cancelled'; phase: AdapterProgress['phase'] }
   | { id: number; type: 'done' }
   | { id: number; type: 'error'; message: string };

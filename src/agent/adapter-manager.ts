@@ -1,0 +1,282 @@
+/**
+ * The TaskMem adapter in the app: which stored version memorization uses, training a new one on
+ * the questions asked (on request, or automatically after every N new questions), cancelling and
+ * resetting. Owns `state.adapter`; the controller hands it the store and the worker.
+ *
+ * Reset keeps every AdapterRecord (they are history, exported with everything else, and name what
+ * they learned from): it stores the newest version number under `adapter.resetAfter:<model>:<layer>`,
+ * and only versions above that number can become active. The next training after a reset starts
+ * from the plain model and still gets a fresh version number.
+ */
+import type { Db } from '../store/db';
+import * as repo from '../store/repository';
+import type { AdapterRecord, TaskRecord } from '../store/schema';
+import type { ModelSpec } from '../memorize/registry';
+import type { RecentTask } from '../adapter/reward';
+import type { InferenceClient } from '../worker/client';
+import type { AdapterProgress, AdapterTrainingOptions } from '../worker/protocol';
+import { DEFAULT_RECENT_CLIPS } from '../worker/recent-clips';
+
+export interface AdapterResult {
+  version: number;
+  lossBefore: number;
+  lossAfter: number;
+  pairs: number;
+  /** Share of pairs whose preferred memory the new vector makes more likely than the reference does. */
+  pairAccuracy: number;
+  seconds: number;
+}
+
+export interface AdapterState {
+  /** The active version; 0 = none (the plain model). */
+  version: number;
+  /** 'paused': automatic training is off (training by hand still works). */
+  status: 'idle' | 'training' | 'paused' | 'error';
+  progress: AdapterProgress | null;
+  /** How many questions the active version learned from. */
+  tasksLearned: number;
+  lastResult: AdapterResult | null;
+  /** Train automatically after every `autoEvery` new questions. */
+  auto: boolean;
+  autoEvery: number;
+  /** False once the loaded model turns out to have no steer input. */
+  supported: boolean;
+  error: string | null;
+}
+
+export const ADAPTER_SETTING = {
+  auto: 'adapter.auto',
+  autoEvery: 'adapter.autoEvery',
+  recentClips: 'adapter.recentClips',
+  training: 'adapter.training',
+  resetAfter: (spec: ModelSpec) => `adapter.resetAfter:${spec.id}:${spec.steer.layer}`,
+} as const;
+
+export const DEFAULT_AUTO_EVERY = 5;
+/** The reward profile reads the user's recent questions; older ones say less about what matters now. */
+const RECENT_TASKS = 50;
+
+export interface AdapterHost {
+  readonly spec: ModelSpec;
+  db(): Db | null;
+  /** The worker client with the model loaded (loading it if needed). */
+  readyClient(): Promise<InferenceClient>;
+  /** The worker client if the model is already loaded, else null (automatic training never loads it). */
+  loadedClient(): InferenceClient | null;
+  changed(): void;
+  emit(type: string, detail: unknown): void;
+}
+
+const toRecentTask = (t: TaskRecord): RecentTask => ({ type: t.type, question: t.question, askedAt: t.askedAt });
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+export class AdapterManager {
+  readonly state: AdapterState = {
+    version: 0, status: 'idle', progress: null, tasksLearned: 0, lastResult: null, auto: true, autoEvery: DEFAULT_AUTO_EVERY, supported: true, error: null,
+  };
+  private active: AdapterRecord | null = null;
+  /** The version whose vector the worker holds; memories are stamped with it. */
+  private applied = 0;
+  private recentClips = DEFAULT_RECENT_CLIPS;
+  private options: AdapterTrainingOptions = {};
+  /** Newest task id any version learned from, or an automatic attempt was made at. */
+  private autoMark = 0;
+  private run: Promise<void> | null = null;
+  private cancelRequested = false;
+
+  constructor(private readonly host: AdapterHost) {}
+
+  /** The adapter version to stamp on memories the worker writes from now on. */
+  get memorizeVersion(): number {
+    return this.applied;
+  }
+
+  /** How many memorized clips the worker keeps for training. */
+  get recentClipCount(): number {
+    return this.recentClips;
+  }
+
+  private get idleStatus(): AdapterState['status'] {
+    return this.state.auto ? 'idle' : 'paused';
+  }
+
+  /** Reads the settings and the active version from the store: on init, after import or deletion. */
+  async load(db: Db) {
+    const spec = this.host.spec;
+    const [auto, autoEvery, recentClips, options, resetAfter, records] = await Promise.all([
+      repo.getSetting(db, ADAPTER_SETTING.auto, true),
+      repo.getSetting(db, ADAPTER_SETTING.autoEvery, DEFAULT_AUTO_EVERY),
+      repo.getSetting(db, ADAPTER_SETTING.recentClips, DEFAULT_RECENT_CLIPS),
+      repo.getSetting<AdapterTrainingOptions>(db, ADAPTER_SETTING.training, {}),
+      repo.getSetting(db, ADAPTER_SETTING.resetAfter(spec), 0),
+      this.versions(db),
+    ]);
+    Object.assign(this.state, { auto, autoEvery });
+    this.recentClips = recentClips;
+    this.options = options;
+    this.autoMark = Math.max(0, ...records.flatMap((r) => r.trainedOn.taskIds));
+    this.activate(records.filter((r) => r.version > resetAfter).at(-1) ?? null);
+    if (this.state.status !== 'training') this.state.status = this.idleStatus;
+    this.host.changed();
+    const client = this.host.loadedClient();
+    if (client) await this.apply(client);
+  }
+
+  /** The worker has just loaded the model: it starts plain, so hand it the active vector. */
+  async onModelLoaded(client: InferenceClient, hasSteer: boolean) {
+    this.applied = 0;
+    this.state.supported = hasSteer;
+    if (!hasSteer) {
+      this.state.error = `${this.host.spec.label} has no steer input, so it cannot use or learn an adapter; memories are written by the plain model.`;
+      this.host.changed();
+      return;
+    }
+    await this.apply(client);
+  }
+
+  private async versions(db: Db): Promise<AdapterRecord[]> {
+    return (await repo.adaptersOf(db, this.host.spec.id)).filter((r) => r.layer === this.host.spec.steer.layer);
+  }
+
+  private activate(record: AdapterRecord | null) {
+    this.active = record;
+    this.state.version = record?.version ?? 0;
+    this.state.tasksLearned = record?.trainedOn.taskIds.length ?? 0;
+    if (record) this.state.lastResult = resultOf(record);
+  }
+
+  private async apply(client: InferenceClient) {
+    if (!this.state.supported) return;
+    // Stamped before set-steer is posted: memorize requests posted after it also run after it
+    // (the worker's lock is FIFO), so a memory's version always names the vector that wrote it.
+    this.applied = this.active?.version ?? 0;
+    await client.setSteer(this.active?.vector ?? null);
+  }
+
+  /** Trains a new version on the recent questions and clips; memorization goes on meanwhile. */
+  train(): Promise<void> {
+    if (this.run) return this.run;
+    this.run = this.doTrain().finally(() => (this.run = null));
+    return this.run;
+  }
+
+  private async doTrain() {
+    const db = this.host.db();
+    if (!db) return;
+    this.cancelRequested = false;
+    Object.assign(this.state, { status: 'training', error: null, progress: { phase: 'collect', done: 0, total: 0, loss: null } });
+    this.host.changed();
+    try {
+      const client = await this.host.readyClient();
+      if (!this.state.supported) throw new Error(`${this.host.spec.label} has no steer input`);
+      const tasks = (await repo.listTasks(db)).slice(-RECENT_TASKS);
+      this.autoMark = Math.max(this.autoMark, ...tasks.map((t) => t.id ?? 0));
+      if (this.cancelRequested) return this.cancelled();
+      const outcome = await client.trainAdapter(tasks.map(toRecentTask), this.options, (p) => {
+        this.state.progress = p;
+        this.host.changed();
+      });
+      if (outcome.outcome === 'cancelled') return this.cancelled();
+      const version = Math.max(0, ...(await this.versions(db)).map((r) => r.version)) + 1;
+      const record: AdapterRecord = {
+        modelId: this.host.spec.id,
+        layer: this.host.spec.steer.layer,
+        version,
+        vector: outcome.vector,
+        createdAt: Date.now(),
+        trainedOn: { taskIds: tasks.map((t) => t.id!), memoryKeys: outcome.trainedOn.clipKeys },
+        metrics: outcome.metrics,
+      };
+      // Stored before it is used: a version that memories name always exists in the store.
+      await repo.putAdapter(db, record);
+      this.activate(record);
+      await this.apply(client);
+      this.state.status = this.idleStatus;
+      this.host.emit('adapter', { version, metrics: record.metrics, trainedOn: record.trainedOn });
+    } catch (e) {
+      const active = this.state.version ? `adapter v${this.state.version}` : 'the plain model';
+      this.state.status = 'error';
+      this.state.error = `Adapter training failed: ${message(e)}. Memorization goes on with ${active}; nothing stored was changed.`;
+      this.host.emit('agent-error', { message: this.state.error });
+    } finally {
+      this.state.progress = null;
+      this.host.changed();
+    }
+  }
+
+  private cancelled() {
+    this.state.status = this.idleStatus;
+  }
+
+  /** Stops a running training; the active version stays as it was. */
+  async cancel() {
+    const run = this.run;
+    if (!run) return;
+    this.cancelRequested = true;
+    await this.host.loadedClient()?.cancelAdapter();
+    await run;
+  }
+
+  /** Back to the plain model; stored versions are kept as history (see the module comment). */
+  async reset() {
+    await this.cancel();
+    const db = this.host.db();
+    if (!db) return;
+    const newest = Math.max(0, ...(await this.versions(db)).map((r) => r.version));
+    await repo.setSetting(db, ADAPTER_SETTING.resetAfter(this.host.spec), newest);
+    this.activate(null);
+    if (this.state.status === 'error') this.state.status = this.idleStatus;
+    this.state.error = null;
+    this.host.changed();
+    const client = this.host.loadedClient();
+    if (client) await this.apply(client);
+  }
+
+  /** Pauses (false) or resumes (true) automatic training. */
+  async setAuto(on: boolean) {
+    const db = this.host.db();
+    if (db) await repo.setSetting(db, ADAPTER_SETTING.auto, on);
+    this.state.auto = on;
+    if (this.state.status !== 'training') {
+      this.state.status = this.idleStatus;
+      this.state.error = null;
+    }
+    this.host.changed();
+  }
+
+  async setAutoEvery(n: number) {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`train after every N questions: N must be a whole number >= 1, got ${n}`);
+    const db = this.host.db();
+    if (db) await repo.setSetting(db, ADAPTER_SETTING.autoEvery, n);
+    this.state.autoEvery = n;
+    this.host.changed();
+  }
+
+  /** Phase Two knobs (steps, candidates, ...), stored with the settings. */
+  async setTrainingOptions(options: AdapterTrainingOptions) {
+    const db = this.host.db();
+    if (db) await repo.setSetting(db, ADAPTER_SETTING.training, options);
+    this.options = { ...options };
+  }
+
+  /** A question was logged: trains automatically once `autoEvery` new ones have come in. */
+  async onTaskAdded() {
+    const db = this.host.db();
+    if (!db || !this.state.auto || this.run || !this.state.supported || !this.host.loadedClient()) return;
+    const fresh = (await repo.listTasks(db)).filter((t) => (t.id ?? 0) > this.autoMark).length;
+    if (fresh >= this.state.autoEvery) await this.train();
+  }
+
+  /** Everything was deleted or replaced: stop training and read the store afresh. */
+  async reload(db: Db) {
+    await this.cancel();
+    this.state.lastResult = null;
+    this.state.error = null;
+    await this.load(db);
+  }
+}
+
+function resultOf(r: AdapterRecord): AdapterResult {
+  const m = r.metrics;
+  return { version: r.version, lossBefore: m.lossBefore ?? NaN, lossAfter: m.lossAfter ?? NaN, pairs: m.pairs ?? 0, pairAccuracy: m.pairAccuracyAfter ?? NaN, seconds: m.seconds ?? 0 };
+}

@@ -1,0 +1,66 @@
+/**
+ * The clips Phase Two can learn from: each memorized clip's prompt (with the sliding window the
+ * memorizer saw), its frames and window texts, newest last. Bounded, because frames are the
+ * largest thing the worker holds; a clip leaves the buffer when a training run takes it, so its
+ * frames are dropped once used (each clip teaches one adapter version at most).
+ */
+import type { ClipPrompt } from '../adapter/phase-two';
+import { memorizeMessages, type WindowMemory } from '../memorize/prompt';
+import { imageCount } from '../memorize/frames';
+import type { Clip } from '../memorize/types';
+
+export const DEFAULT_RECENT_CLIPS = 8;
+
+/** The prompt the memorizer builds for `clip` with this window (the same as Memorizer.memorize). */
+export function clipPromptOf(clip: Clip, window: WindowMemory[], framesPerImage: 1 | 2 = 1): ClipPrompt {
+  return {
+    key: [clip.streamId, clip.clipIndex],
+    messages: memorizeMessages({ t0: clip.t0, t1: clip.t1, imageCount: imageCount(clip.frames.length, framesPerImage), window }),
+    frames: clip.frames,
+    window: window.map((m) => m.text),
+  };
+}
+
+const sameKey = (a: ClipPrompt, b: ClipPrompt) => a.key[0] === b.key[0] && a.key[1] === b.key[1];
+
+export class RecentClips {
+  private clips: ClipPrompt[] = [];
+
+  constructor(private capacity = DEFAULT_RECENT_CLIPS) {}
+
+  get size(): number {
+    return this.clips.length;
+  }
+
+  keys(): [string, number][] {
+    return this.clips.map((c) => c.key);
+  }
+
+  /** Keeps a clip (replacing an older prompt of the same clip); the oldest leave past `capacity`. */
+  add(clip: ClipPrompt, capacity = this.capacity) {
+    this.capacity = Math.max(0, Math.floor(capacity));
+    this.clips = [...this.clips.filter((c) => !sameKey(c, clip)), clip];
+    this.trim();
+  }
+
+  /** Hands every clip to one training run; the buffer forgets them. */
+  take(): ClipPrompt[] {
+    const taken = this.clips;
+    this.clips = [];
+    return taken;
+  }
+
+  /**
+   * Returns clips a run did not learn from (cancelled or failed). They are older than any clip
+   * added meanwhile, so they go in front and are the first to leave when the buffer is full.
+   */
+  giveBack(clips: ClipPrompt[]) {
+    const back = clips.filter((c) => !this.clips.some((k) => sameKey(k, c)));
+    this.clips = [...back, ...this.clips];
+    this.trim();
+  }
+
+  private trim() {
+    if (this.clips.length > this.capacity) this.clips = this.clips.slice(this.clips.length - this.capacity);
+  }
+}

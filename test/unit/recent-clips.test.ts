@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { RecentClips, clipPromptOf } from '../../src/worker/recent-clips';
+import type { ClipPrompt } from '../../src/adapter/phase-two';
+
+const prompt = (i: number, stream = 's'): ClipPrompt => ({ key: [stream, i], messages: [], frames: [], window: [] });
+const indices = (b: RecentClips) => b.keys().map((k) => k[1]);
+
+describe('recent clips for adapter training', () => {
+  it('keeps the newest clips up to the capacity, replacing a clip seen again', () => {
+    const b = new RecentClips(3);
+    for (let i = 0; i < 5; i++) b.add(prompt(i));
+    expect(indices(b)).toEqual([2, 3, 4]);
+    b.add(prompt(3));
+    expect(indices(b)).toEqual([2, 4, 3]);
+    b.add(prompt(5), 2); // the capacity comes with each memorize request
+    expect(indices(b)).toEqual([3, 5]);
+  });
+
+  it('hands clips over once; clips a run did not learn from come back behind newer ones', () => {
+    const b = new RecentClips(3);
+    b.add(prompt(0));
+    b.add(prompt(1));
+    const taken = b.take();
+    expect(taken.map((c) => c.key[1])).toEqual([0, 1]);
+    expect(b.size).toBe(0);
+    b.add(prompt(2));
+    b.add(prompt(3));
+    b.giveBack(taken);
+    expect(indices(b)).toEqual([1, 2, 3]);
+  });
+
+  it('builds the prompt the memorizer sees, window included', () => {
+    const frames = [0, 1, 2].map((t) => ({ width: 1, height: 1, data: new Uint8Array(3), t }));
+    const p = clipPromptOf({ streamId: 's', clipIndex: 4, t0: 40, t1: 50, frames }, [{ t0: 30, t1: 40, text: 'KIWI appears.' }], 2);
+    expect(p.key).toEqual(['s', 4]);
+    expect(p.window).toEqual(['KIWI appears.']);
+    expect(p.frames).toBe(frames);
+    const user = JSON.stringify(p.messages[1]);
+    expect(user).toContain('[0:30-0:40] KIWI appears.');
+    expect(user.match(/"image"/g)).toHaveLength(2);
+  });
+});
