@@ -1,7 +1,8 @@
 import { defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
-import { createReadStream, existsSync, statSync, readdirSync, mkdirSync, copyFileSync } from 'node:fs';
+import { createReadStream, existsSync, statSync, readdirSync, mkdirSync, copyFileSync, readFileSync } from 'node:fs';
 import { join, resolve, extname } from 'node:path';
+import { BASE_HEADERS, WIDGET_MODULE_PATH, securityHeadersMiddleware } from './scripts/lib/security-headers';
 
 const ORT_DIST = resolve('node_modules/onnxruntime-web/dist');
 // transformers.js loads the asyncify build for both its WebGPU and WASM backends.
@@ -18,11 +19,8 @@ const TYPES: Record<string, string> = {
   '.md': 'text/plain',
 };
 
-/** Cross-origin isolation lets onnxruntime-web use threads (SharedArrayBuffer). */
-const ISOLATION_HEADERS = {
-  'Cross-Origin-Opener-Policy': 'same-origin',
-  'Cross-Origin-Embedder-Policy': 'require-corp',
-};
+/** Shown in the app's footer; a new id in a new build is how the update test tells versions apart. */
+const BUILD_ID = process.env.TASKMEM_BUILD_ID ?? `${JSON.parse(readFileSync('package.json', 'utf8')).version}+${new Date().toISOString().slice(0, 16)}Z`;
 
 function copyTree(from: string, to: string) {
   mkdirSync(to, { recursive: true });
@@ -82,6 +80,28 @@ function localAssets(): Plugin {
 }
 
 /**
+ * The strict CSP, isolation and embedding headers of scripts/lib/security-headers.ts on every
+ * response in dev and preview, whichever middleware produces it. In dev the widget module's
+ * public URL serves its source, so host pages import the same URL in dev and in a build.
+ */
+function securityHeaders(): Plugin {
+  const widgetSource = (req: { url?: string }, _res: unknown, next: () => void) => {
+    if (req.url?.split('?')[0] === WIDGET_MODULE_PATH) req.url = '/src/widget/taskmem-widget.ts';
+    next();
+  };
+  return {
+    name: 'taskmem-security-headers',
+    configureServer(server) {
+      server.middlewares.use(securityHeadersMiddleware());
+      server.middlewares.use(widgetSource);
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(securityHeadersMiddleware());
+    },
+  };
+}
+
+/**
  * The installable, offline app (Workbox through vite-plugin-pwa): the app shell, ONNX Runtime's
  * wasm and the fixture model are precached, so the demo runs with no network after one visit;
  * model files from the Hugging Face hub are cached as they are first fetched. A new version waits
@@ -125,11 +145,30 @@ const pwa = VitePWA({
   },
 });
 
-export default defineConfig({
-  plugins: [localAssets(), pwa],
-  server: { headers: ISOLATION_HEADERS, host: '127.0.0.1' },
-  preview: { headers: ISOLATION_HEADERS, host: '127.0.0.1' },
-  worker: { format: 'es' },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
-  optimizeDeps: { exclude: ['@huggingface/transformers', 'onnxruntime-web'] },
+/**
+ * Two builds from one config: the app (default mode: the app page, the embed page, service worker)
+ * into dist/, and `--mode widget`: only the embed page and what it loads, into dist-widget/, a
+ * folder that serves the widget for other sites. scripts/build.ts adds the widget module to both.
+ */
+export default defineConfig(({ mode }) => {
+  const widgetOnly = mode === 'widget';
+  const pages: Record<string, string> = widgetOnly ? { embed: resolve('embed.html') } : { index: resolve('index.html'), embed: resolve('embed.html') };
+  return {
+    plugins: [securityHeaders(), localAssets(), ...(widgetOnly ? [] : [pwa])],
+    define: { __TASKMEM_BUILD_ID__: JSON.stringify(BUILD_ID) },
+    server: { headers: BASE_HEADERS, host: '127.0.0.1' },
+    preview: { headers: BASE_HEADERS, host: '127.0.0.1' },
+    worker: { format: 'es' },
+    // The widget build has no app page and no icons to copy.
+    publicDir: widgetOnly ? false : 'public',
+    build: {
+      target: 'es2022',
+      chunkSizeWarningLimit: 4096,
+      outDir: widgetOnly ? 'dist-widget' : 'dist',
+      // Lists each page's entry chunk, imports and CSS: scripts/lib/build.ts measures the shell from it.
+      manifest: true,
+      rollupOptions: { input: pages },
+    },
+    optimizeDeps: { exclude: ['@huggingface/transformers', 'onnxruntime-web'] },
+  };
 });

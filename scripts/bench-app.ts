@@ -71,7 +71,8 @@ async function runBackend(url: string, y4m: string, backend: 'wasm' | 'webgpu'):
     await page.getByRole('button', { name: 'Webcam' }).click();
     const before = await metrics();
     const clips = Math.floor(seconds / 10);
-    await page.waitForFunction(`(window.__delays?.length ?? 0) >= ${clips}`, undefined, { timeout: (seconds + 120) * 1000, polling: 500 });
+    // A function, not a string: the page's CSP forbids the eval Playwright uses for string predicates.
+    await page.waitForFunction((n) => ((window as unknown as { __delays?: number[] }).__delays?.length ?? 0) >= n, clips, { timeout: (seconds + 120) * 1000, polling: 500 });
     const after = await metrics();
     const device = await page.locator('taskmem-agent').evaluate((el) => (el as unknown as { controller: { state: { model: { device: string } } } }).controller.state.model.device);
     const delays = ((await page.evaluate('window.__delays')) as number[]).slice(0, clips);

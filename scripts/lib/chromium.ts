@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
+import { buildAgent, type BuildMode } from './build';
 
 export function chromiumPath(): string {
   for (const name of ['chromium', 'chromium-browser']) {
@@ -32,6 +33,18 @@ export const BASE_FLAGS = [
 /** WebGPU in headless Chromium without a GPU: Dawn's SwiftShader (CPU Vulkan) adapter. */
 export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader', '--enable-features=Vulkan'];
 
+/**
+ * Real Chrome partitions third-party storage (since 115): a frame embedded by another site gets an
+ * IndexedDB of its own, keyed by the top-level site, even with third-party cookies blocked (as
+ * they are in this Chromium). Playwright turns partitioning off in its --disable-features list;
+ * these flags repeat that list without it (Chromium keeps the last copy of a switch), for tests of
+ * cross-site embedding.
+ */
+export const STORAGE_PARTITIONING_FLAGS = [
+  '--disable-features=AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,LensOverlay,MediaRouter,PaintHolding,AvoidCorsURLLoaderRestartOnRedirect,OptimizationHints,NetworkTimeServiceQuerying,AimEnabled,PreconnectToSearch',
+  '--enable-features=ThirdPartyStoragePartitioning,CDPScreenshotNewSurface,SkipListAccountsWithoutGaiaCookies',
+];
+
 export async function launchChromium(opts: { webgpu?: boolean; extraArgs?: string[] } = {}): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'taskmem-chromium-'));
   const args = [...BASE_FLAGS, ...(opts.webgpu ? WEBGPU_FLAGS : ['--disable-gpu']), ...(opts.extraArgs ?? [])];
@@ -55,13 +68,24 @@ export async function startDevServer(): Promise<{ server: ViteDevServer; url: st
 }
 
 /**
- * Builds the app (vite build, service worker included) into outDir and serves it with
- * `vite preview`, as `npm start` does: what an installed or offline user gets.
+ * Builds the app (pages, service worker and widget module, as `npm run build` does) into outDir
+ * and serves it with `vite preview`, as `npm start` does: what an installed or offline user gets.
+ * `mode: 'widget'` builds and serves what `npm run build:widget` makes; `build: false` serves
+ * outDir as it is (a test may rebuild into it while it is served).
  */
-export async function startPreviewServer(outDir: string): Promise<{ close: () => Promise<void>; url: string }> {
-  const { build, preview } = await import('vite');
-  await build({ configFile: 'vite.config.ts', logLevel: 'error', build: { outDir, emptyOutDir: true } });
-  const server = await preview({ configFile: 'vite.config.ts', preview: { port: 0, host: '127.0.0.1' }, build: { outDir }, logLevel: 'error' });
+export async function startPreviewServer(
+  outDir: string,
+  opts: { mode?: BuildMode; buildId?: string; build?: boolean } = {},
+): Promise<{ close: () => Promise<void>; url: string }> {
+  const { preview } = await import('vite');
+  if (opts.build !== false) await buildAgent({ outDir, mode: opts.mode, buildId: opts.buildId, logLevel: 'error' });
+  const server = await preview({
+    configFile: 'vite.config.ts',
+    mode: opts.mode === 'widget' ? 'widget' : 'production',
+    preview: { port: 0, host: '127.0.0.1' },
+    build: { outDir },
+    logLevel: 'error',
+  });
   const address = server.httpServer.address();
   if (!address || typeof address === 'string') throw new Error('preview server has no port');
   return { url: `http://127.0.0.1:${address.port}`, close: () => server.close() };

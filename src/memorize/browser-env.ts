@@ -10,6 +10,9 @@ export function configureBrowserRuntime(base = self.location.origin) {
   env.localModelPath = new URL('/models/', base).pathname;
   env.allowLocalModels = true;
   env.allowRemoteModels = true;
+  // Otherwise transformers.js fetches ORT's .mjs itself and imports it from a blob: URL, which a
+  // strict CSP (script-src 'self') refuses; the service worker caches these files anyway.
+  env.useWasmCache = false;
   const wasm = env.backends.onnx.wasm as { wasmPaths?: unknown; numThreads?: number };
   if (wasm) {
     wasm.wasmPaths = {

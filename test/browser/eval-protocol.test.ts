@@ -63,8 +63,15 @@ describe('benchmark protocol in the browser', () => {
       });
       await page.getByRole('button', { name: 'Webcam' }).click();
       // The fake camera loops the file: only the first pass (6 clips of 10 s) is the stream.
-      const clipsDone = `(() => { const c = document.querySelector('taskmem-agent')?.controller; return c ? c.state.memories.length + c.state.rejected.length : 0; })()`;
-      await page.waitForFunction(`${clipsDone} >= ${CLIPS}`, undefined, { timeout: 180_000, polling: 250 });
+      // A function, not a string: the page's CSP forbids the eval Playwright uses for string predicates.
+      await page.waitForFunction(
+        (clips) => {
+          const c = (document.querySelector('taskmem-agent') as unknown as { controller?: { state: { memories: unknown[]; rejected: unknown[] } } } | null)?.controller;
+          return (c ? c.state.memories.length + c.state.rejected.length : 0) >= clips;
+        },
+        CLIPS,
+        { timeout: 180_000, polling: 250 },
+      );
       await page.getByRole('button', { name: 'Stop' }).click();
       const appMemories = await page.locator('taskmem-agent').evaluate((el) =>
         (el as unknown as { controller: { state: { memories: { clipIndex: number; t0: number; t1: number; text: string }[] } } }).controller.state.memories

@@ -47,8 +47,9 @@ describe('PWA', () => {
         el.setAttribute('db-name', 'pwa-offline');
       });
       await page.getByRole('button', { name: 'Demo stream' }).click();
+      // A function, not a string: the page's CSP forbids the eval Playwright uses for string predicates.
       await page.waitForFunction(
-        `(document.querySelector('taskmem-agent')?.controller?.state.memories.length ?? 0) >= 1`,
+        () => ((document.querySelector('taskmem-agent') as unknown as { controller?: { state: { memories: unknown[] } } } | null)?.controller?.state.memories.length ?? 0) >= 1,
         undefined,
         { timeout: 120_000, polling: 500 },
       );
