@@ -1,0 +1,98 @@
+/**
+ * Measures the task adapter the way issue 6 asks, and writes the adapter section of
+ * docs/results.md (never typed by hand): for each focus type, world streams whose questions favour
+ * that type; `adapter:train` on the questions of each stream's first half only; then the second
+ * half's questions scored with the adapter and without it, side by side in one run.
+ *
+ *   npm run adapter:results [-- --focus color,position --seeds 7001,...,7008 --minutes 6 --write]
+ *
+ * Defaults use the evaluation seeds (never tuned on); pass --seeds from TUNING_SEEDS while tuning.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeWorldStream } from './lib/world-files';
+import { evaluate, pct, type MemorizerReport } from './eval';
+import { trainAdapter } from './adapter-train';
+import { useLocalModels } from './lib/node-models';
+import { Vlm } from '../src/memorize/vlm';
+import { FIXTURE_MODEL_ID, getModelSpec } from '../src/memorize/registry';
+import { EVALUATION_SEEDS } from '../src/world/seeds';
+import { QUESTION_TYPES, type QuestionType } from '../src/world/types';
+
+const args = process.argv.slice(2);
+const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
+const focuses = (flag('focus') ?? 'color,position').split(',') as QuestionType[];
+const seeds = flag('seeds')?.split(',').map(Number) ?? EVALUATION_SEEDS.slice(0, 8);
+const minutes = Number(flag('minutes') ?? 6);
+const steps = flag('steps') ? Number(flag('steps')) : undefined;
+const RESULTS = 'docs/results.md';
+const START = '<!-- adapter:start (written by npm run adapter:results -- --write) -->';
+const END = '<!-- adapter:end -->';
+
+const accuracy = (r: MemorizerReport, types: string[]) => {
+  let q = 0, c = 0;
+  for (const t of types) {
+    const row = r.table.byType[t];
+    if (row) {
+      q += row.questions;
+      c += row.correct;
+    }
+  }
+  return { questions: q, accuracy: q ? c / q : NaN };
+};
+const points = (a: number, b: number) => `${(100 * (b - a)) >= 0 ? '+' : ''}${(100 * (b - a)).toFixed(1)}`;
+
+useLocalModels();
+const vlm = await Vlm.load(getModelSpec(FIXTURE_MODEL_ID));
+const dir = mkdtempSync(join(tmpdir(), 'taskmem-adapter-results-'));
+const rows: string[] = [];
+const details: string[] = [];
+try {
+  for (const focus of focuses) {
+    const manifests: string[] = [];
+    for (const seed of seeds) manifests.push((await writeWorldStream({ seed, outDir: join(dir, `${focus}-${seed}`), minutes, focus, video: false, questionsPerMinute: 8 })).manifestPath);
+    const started = Date.now();
+    const adapter = await trainAdapter(manifests, { vlm, steps, log: (l) => process.stderr.write(`[${focus}] ${l}\n`) });
+    const trainSeconds = (Date.now() - started) / 1000;
+    const file = join(dir, `adapter-${focus}.json`);
+    writeFileSync(file, JSON.stringify(adapter));
+    const [base] = await evaluate(manifests, { vlm, memorizers: ['taskmem'], questions: 'second-half' });
+    const [tuned] = await evaluate(manifests, {
+      vlm, memorizers: ['taskmem'], questions: 'second-half',
+      adapter: { vector: Float32Array.from(adapter.vector), version: adapter.version, source: file },
+    });
+    const others = QUESTION_TYPES.filter((t) => t !== focus);
+    const f0 = accuracy(base!, [focus]), f1 = accuracy(tuned!, [focus]);
+    const o0 = accuracy(base!, others), o1 = accuracy(tuned!, others);
+    const m = adapter.metrics;
+    rows.push(`| ${focus} | ${f0.questions} | ${pct(f0.accuracy)} | ${pct(f1.accuracy)} | **${points(f0.accuracy, f1.accuracy)}** | ${o0.questions} | ${pct(o0.accuracy)} | ${pct(o1.accuracy)} | **${points(o0.accuracy, o1.accuracy)}** | ${pct(base!.answerInMemory)} -> ${pct(tuned!.answerInMemory)} | ${base!.factPrecision?.toFixed(3)} -> ${tuned!.factPrecision?.toFixed(3)} | ${adapter.trainedOn.pairs} | ${m.lossBefore!.toFixed(3)} -> ${m.lossAfter!.toFixed(3)} | ${trainSeconds.toFixed(0)} |`);
+    const perType = QUESTION_TYPES.map((t) => `${t} ${pct(base!.table.byType[t]?.accuracy)} -> ${pct(tuned!.table.byType[t]?.accuracy)} (${base!.table.byType[t]?.questions ?? 0})`).join(', ');
+    details.push(`- focus ${focus}: first-half tasks by inferred type ${JSON.stringify(adapter.trainedOn.taskTypes)}; second-half accuracy per type (questions): ${perType}; |v| = ${m.norm!.toFixed(3)}, pair accuracy after training ${pct(m.pairAccuracyAfter)}.`);
+    console.log(rows[rows.length - 1]);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+  await vlm.dispose();
+}
+
+const block = [
+  START,
+  `Seeds ${seeds.join(', ')} (${minutes}-minute world streams generated with \`--focus TYPE\`, 8 questions a minute), model \`${FIXTURE_MODEL_ID}\`, Node CPU, measured ${new Date().toISOString().slice(0, 10)}. The adapter is trained on the first half's questions only and applied from the middle of each stream; both columns score the same second-half questions with the same answerer.`,
+  '',
+  '| focus | focused questions | accuracy without | with adapter | change (points) | other questions | accuracy without | with adapter | change (points) | answer in memory | fact precision | pairs | DPO loss | train s |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | --- | ---: |',
+  ...rows,
+  '',
+  ...details,
+  END,
+].join('\n');
+console.log(block);
+if (args.includes('--write')) {
+  const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Results\n';
+  const next = current.includes(START)
+    ? current.slice(0, current.indexOf(START)) + block + current.slice(current.indexOf(END) + END.length)
+    : `${current.trimEnd()}\n\n## The task adapter (\`npm run adapter:results -- --write\`)\n\n${block}\n`;
+  writeFileSync(RESULTS, next);
+  console.log(`updated ${RESULTS}`);
+}
