@@ -74,17 +74,9 @@ export function dpoMetrics(pairs: readonly DpoPairLogProbs[], beta: number): Dpo
 // ---------------------------------------------------------------------------------------------
 // SPSA
 
-/** Small seeded PRNG (mulberry32): uniform in [0, 1), identical sequence for a seed on every platform. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../util/mulberry32';
+
+export { mulberry32 };
 
 /** A direction of +1/-1 entries: every coordinate is perturbed by the same magnitude. */
 export function rademacher(rng: () => number, n: number): Float32Array {

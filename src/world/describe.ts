@@ -9,6 +9,7 @@
 import { clipTruth, colorAt, subjectAttributesMatch, type ClipTruth } from './facts';
 import { countWords, formatMemory, MAX_WORDS, type Clause, type Subject } from './language';
 import type { EventLog, VisibleObject, WorldEvent, WorldObject } from './types';
+import { mulberry32 } from '../util/mulberry32';
 
 /** Anything with a uniform next() in [0, 1): the world's seeded PRNG or a test stub. */
 export interface Random {
@@ -187,16 +188,7 @@ export function describeClip(log: EventLog, t0: number, t1: number, rng: Random,
 
 /** Seeded generator for callers that only have a seed (mulberry32). */
 export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return {
-    next() {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    },
-  };
+  return { next: mulberry32(seed) };
 }
 
 /**

@@ -1,17 +1,12 @@
+import { mulberry32 } from '../util/mulberry32';
+
 /** Seeded PRNG (mulberry32): the world must be identical for a seed in Node and in every browser. */
 export class Rng {
-  private state: number;
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.state = (seed ^ 0x9e3779b9) >>> 0;
-  }
-
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed ^ 0x9e3779b9);
   }
 
   /** Integer in [lo, hi], both included. */
