@@ -3,6 +3,7 @@ import type { Clip, MemoryRecord, RejectedClip } from '../memorize/types';
 import type { ChatMessage, WindowMemory } from '../memorize/prompt';
 import type { Dtype } from '../memorize/registry';
 import type { RecentTask } from '../adapter/reward';
+import type { SteerTrainingResult } from '../adapter/phase-two';
 
 export type DevicePreference = 'auto' | 'webgpu' | 'wasm';
 
@@ -27,15 +28,11 @@ export interface AdapterProgress {
   loss: number | null;
 }
 
-/** A type alias (not an interface) so it fits AdapterRecord.metrics, a Record<string, number>. */
-export type AdapterMetrics = {
-  pairs: number;
-  steps: number;
-  lossBefore: number;
-  lossAfter: number;
-  pairAccuracyAfter: number;
-  marginAfter: number;
-  norm: number;
+/**
+ * What trainSteer measures plus what the round collected. Type aliases (not interfaces) so it fits
+ * AdapterRecord.metrics, a Record<string, number>.
+ */
+export type AdapterMetrics = SteerTrainingResult['metrics'] & {
   clips: number;
   candidates: number;
   tiedClips: number;
