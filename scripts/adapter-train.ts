@@ -9,16 +9,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import { loadManifest } from './lib/load-manifest';
-import { openFrameSource } from './lib/frame-source';
+import { clipFramesOf, openManifestFrames } from './lib/frame-source';
 import { useLocalModels } from './lib/node-models';
 import { halfTime } from './eval';
 import { Vlm } from '../src/memorize/vlm';
 import { Memorizer } from '../src/memorize/memorizer';
-import { memorizeMessages } from '../src/memorize/prompt';
-import { clipFrameTimes, imageCount } from '../src/memorize/frames';
 import { getModelSpec, FIXTURE_MODEL_ID } from '../src/memorize/registry';
 import { inferQuestionType } from '../src/recall/question-type';
-import { collectPairs, trainSteer, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, type ClipPrompt, type PolicyModel, type TrainingPair } from '../src/adapter/phase-two';
+import { clipPromptOf, collectPairs, trainSteer, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, type ClipPrompt, type PolicyModel, type TrainingPair } from '../src/adapter/phase-two';
 import type { RecentTask } from '../src/adapter/reward';
 
 export function policyOf(vlm: Vlm): PolicyModel {
@@ -70,22 +68,16 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
       for (const t of tasks) taskTypes[t.type] = (taskTypes[t.type] ?? 0) + 1;
       tasksUsed += tasks.length;
       // Memorize the first half with the plain model, keeping each clip's prompt and frames.
-      const source = openFrameSource(manifest.video.absolutePath, manifest.frames && manifest.framesDir ? { dir: manifest.framesDir, everySeconds: manifest.frames.everySeconds } : undefined);
+      const source = openManifestFrames(manifest);
       const memorizer = new Memorizer(vlm);
       policy.setSteer(null);
       const clips: ClipPrompt[] = [];
       for (let c = 0; (c + 1) * manifest.clipSeconds <= half + 1e-9; c++) {
         const t0 = c * manifest.clipSeconds;
         const t1 = t0 + manifest.clipSeconds;
-        const frames = await Promise.all(clipFrameTimes(t0, t1, spec.frame.perClip).map((t) => source.frameAt(t)));
-        const window = memorizer.windowFor(manifest.id);
-        clips.push({
-          key: [manifest.id, c],
-          messages: memorizeMessages({ t0, t1, imageCount: imageCount(frames.length, spec.frame.framesPerImage), window }),
-          frames,
-          window: window.map((m) => m.text),
-        });
-        await memorizer.memorize({ streamId: manifest.id, clipIndex: c, t0, t1, frames });
+        const clip = { streamId: manifest.id, clipIndex: c, t0, t1, frames: await clipFramesOf(source, t0, t1, spec.frame.perClip) };
+        clips.push(clipPromptOf(clip, memorizer.windowFor(manifest.id), spec.frame.framesPerImage));
+        await memorizer.memorize(clip);
       }
       const got = await collectPairs(policy, clips, tasks, { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates });
       pairs.push(...got.pairs);

@@ -11,17 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeWorldStream } from './lib/world-files';
 import { loadManifest } from './lib/load-manifest';
-import { openFrameSource } from './lib/frame-source';
+import { clipFramesOf, openManifestFrames } from './lib/frame-source';
 import { useLocalModels } from './lib/node-models';
 import { halfTime } from './eval';
 import { Vlm } from '../src/memorize/vlm';
 import { Memorizer } from '../src/memorize/memorizer';
-import { memorizeMessages } from '../src/memorize/prompt';
-import { clipFrameTimes, imageCount } from '../src/memorize/frames';
 import { FIXTURE_MODEL_ID, getModelSpec } from '../src/memorize/registry';
 import { ModelLock } from '../src/worker/model-lock';
 import { inferQuestionType } from '../src/recall/question-type';
-import { collectPairs, trainSteer, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, type ClipPrompt, type PolicyModel } from '../src/adapter/phase-two';
+import { clipPromptOf, collectPairs, trainSteer, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, type ClipPrompt, type PolicyModel } from '../src/adapter/phase-two';
 import type { Clip } from '../src/memorize/types';
 import { TUNING_SEEDS } from '../src/world/seeds';
 
@@ -46,18 +44,18 @@ const dir = mkdtempSync(join(tmpdir(), 'taskmem-bench-adapter-'));
 try {
   const { manifestPath } = await writeWorldStream({ seed: TUNING_SEEDS[1]!, outDir: dir, minutes: 4, focus: 'color', video: false });
   const manifest = loadManifest(manifestPath);
-  const source = openFrameSource(manifest.video.absolutePath, { dir: manifest.framesDir!, everySeconds: manifest.frames!.everySeconds });
+  const source = openManifestFrames(manifest);
   const half = halfTime(manifest.video.durationSeconds, manifest.clipSeconds);
   const clipAt = async (c: number): Promise<Clip> => {
     const t0 = c * manifest.clipSeconds, t1 = t0 + manifest.clipSeconds;
-    return { streamId: manifest.id, clipIndex: c, t0, t1, frames: await Promise.all(clipFrameTimes(t0, t1, spec.frame.perClip).map((t) => source.frameAt(t))) };
+    return { streamId: manifest.id, clipIndex: c, t0, t1, frames: await clipFramesOf(source, t0, t1, spec.frame.perClip) };
   };
   const firstHalf = half / manifest.clipSeconds;
   const prompts: ClipPrompt[] = [];
   for (let c = 0; c < firstHalf; c++) {
     const clip = await clipAt(c);
     const window = memorizer.windowFor(manifest.id);
-    prompts.push({ key: [manifest.id, c], messages: memorizeMessages({ t0: clip.t0, t1: clip.t1, imageCount: imageCount(clip.frames.length, spec.frame.framesPerImage), window }), frames: clip.frames, window: window.map((m) => m.text) });
+    prompts.push(clipPromptOf(clip, window, spec.frame.framesPerImage));
     await memorize(clip);
   }
   const tasks = manifest.questions.filter((q) => q.t < half).map((q) => ({ type: inferQuestionType(q.question), question: q.question }));

@@ -18,12 +18,11 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadManifest, type LoadedManifest } from './lib/load-manifest';
-import { openFrameSource } from './lib/frame-source';
+import { clipFramesOf, openManifestFrames } from './lib/frame-source';
 import { useLocalModels } from './lib/node-models';
 import { Vlm } from '../src/memorize/vlm';
 import { Memorizer } from '../src/memorize/memorizer';
 import { getModelSpec, FIXTURE_MODEL_ID, type ModelSpec } from '../src/memorize/registry';
-import { clipFrameTimes } from '../src/memorize/frames';
 import { answerFromMemory } from '../src/recall/answerer';
 import { runStream, type StreamRun, type ProtocolMemory } from '../src/eval/protocol';
 import { memoryStats, scoreTable, type MemoryStats, type ScoreTable } from '../src/eval/score';
@@ -127,7 +126,10 @@ export async function evaluate(manifestPaths: string[], opts: EvalOptions = {}):
   const log = opts.log ?? (() => {});
   const spec = getModelSpec(opts.modelId ?? FIXTURE_MODEL_ID);
   useLocalModels();
-  const manifests = manifestPaths.map((p) => ({ path: p, manifest: loadManifest(p) }));
+  const manifests = manifestPaths.map((p) => {
+    const manifest = loadManifest(p);
+    return { path: p, manifest, truth: groundTruthOf(manifest) };
+  });
   const vlm = opts.vlm ?? (await Vlm.load(spec));
   if (opts.adapter && !vlm.steer) throw new Error(`${spec.id} has no steer input; prepare it with npm run prepare-steer`);
   const steer = (on: boolean) => vlm.steer?.set(on && opts.adapter ? opts.adapter.vector : null);
@@ -137,13 +139,14 @@ export async function evaluate(manifestPaths: string[], opts: EvalOptions = {}):
       const started = performance.now();
       const streams: StreamReport[] = [];
       const skipped: MemorizerReport['skipped'] = [];
-      for (const { path, manifest } of manifests) {
-        const truth = groundTruthOf(manifest);
+      // Fact scores of every memory of streams with ground truth, for the memorizer's total.
+      const factScores: ReturnType<typeof scoreMemory>[] = [];
+      for (const { path, manifest, truth } of manifests) {
         if (name === 'oracle' && !truth) {
           skipped.push({ manifest: path, reason: 'no groundTruth event log, so no oracle memory' });
           continue;
         }
-        const source = openFrameSource(manifest.video.absolutePath, manifest.frames && manifest.framesDir ? { dir: manifest.framesDir, everySeconds: manifest.frames.everySeconds } : undefined);
+        const source = openManifestFrames(manifest);
         const held = { answerable: 0, held: 0 };
         const half = halfTime(manifest.video.durationSeconds, manifest.clipSeconds);
         const set = opts.questions ?? 'all';
@@ -158,7 +161,7 @@ export async function evaluate(manifestPaths: string[], opts: EvalOptions = {}):
             {
               async memorize(clip) {
                 if (name === 'oracle') return { streamId: manifest.id, ...clip, text: oracleText(truth!, clip.t0, clip.t1) };
-                const frames = await Promise.all(clipFrameTimes(clip.t0, clip.t1, spec.frame.perClip).map((t) => source.frameAt(t)));
+                const frames = await clipFramesOf(source, clip.t0, clip.t1, spec.frame.perClip);
                 steer(clip.t0 >= adapterFrom);
                 memorizer.options.adapterVersion = clip.t0 >= adapterFrom ? (opts.adapter?.version ?? 0) : 0;
                 const r = await memorizer.memorize({ streamId: manifest.id, ...clip, frames });
@@ -184,15 +187,14 @@ export async function evaluate(manifestPaths: string[], opts: EvalOptions = {}):
           table: scoreTable(run.results.map((r) => ({ type: r.type, verdict: r.verdict }))),
           memory: memoryStats([{ streamSeconds: run.streamSeconds, memories: run.memories, rejected: run.rejectedClips.length }]),
         };
-        if (truth) Object.assign(report, aggregateFactScores(run.memories.map((m) => scoreMemory(m.text, truth, m.t0, m.t1))));
+        if (truth) {
+          const scores = run.memories.map((m) => scoreMemory(m.text, truth, m.t0, m.t1));
+          factScores.push(...scores);
+          Object.assign(report, aggregateFactScores(scores));
+        }
         streams.push(report);
         log(`${name.padEnd(8)} ${manifest.id}: accuracy ${pct(report.table.overall.accuracy)}, ${run.memories.length} memories`);
       }
-      const facts = streams.filter((s) => s.factPrecision !== undefined);
-      const allMemories = facts.flatMap((s) => {
-        const truth = groundTruthOf(loadManifest(s.manifest))!;
-        return s.run.memories.map((m) => scoreMemory(m.text, truth, m.t0, m.t1));
-      });
       const streamSeconds = streams.reduce((n, s) => n + s.run.streamSeconds, 0);
       const questions = streams.reduce((n, s) => n + s.run.results.length, 0);
       reports.push({
@@ -202,7 +204,7 @@ export async function evaluate(manifestPaths: string[], opts: EvalOptions = {}):
         skipped,
         table: scoreTable(streams.flatMap((s) => s.run.results.map((r) => ({ type: r.type, verdict: r.verdict })))),
         memory: memoryStats(streams.map((s) => ({ streamSeconds: s.run.streamSeconds, memories: s.run.memories, rejected: s.run.rejectedClips.length }))),
-        ...(facts.length ? aggregateFactScores(allMemories) : {}),
+        ...(streams.some((st) => st.factPrecision !== undefined) ? aggregateFactScores(factScores) : {}),
         ...answerInMemoryShare(streams),
         timing: {
           wallSeconds: (performance.now() - started) / 1000,

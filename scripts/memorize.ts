@@ -8,12 +8,11 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadManifest } from './lib/load-manifest';
-import { openFrameSource } from './lib/frame-source';
+import { clipFramesOf, openManifestFrames } from './lib/frame-source';
 import { useLocalModels } from './lib/node-models';
 import { Vlm } from '../src/memorize/vlm';
 import { Memorizer } from '../src/memorize/memorizer';
 import { getModelSpec, FIXTURE_MODEL_ID } from '../src/memorize/registry';
-import { clipFrameTimes } from '../src/memorize/frames';
 import { scoreMemory, aggregateFactScores } from '../src/world/facts';
 import type { EventLog } from '../src/world/types';
 import type { MemoryRecord, RejectedClip } from '../src/memorize/types';
@@ -61,7 +60,7 @@ export async function memorizeManifest(manifestPath: string, opts: MemorizeRunOp
     },
   };
   const memorizer = new Memorizer(timed, { window: opts.window ?? 2, adapterVersion: opts.adapterVersion ?? 0 });
-  const source = openFrameSource(manifest.video.absolutePath, manifest.frames && manifest.framesDir ? { dir: manifest.framesDir, everySeconds: manifest.frames.everySeconds } : undefined);
+  const source = openManifestFrames(manifest);
   const duration = manifest.video.durationSeconds;
   const clipSeconds = manifest.clipSeconds;
   let clips = Math.floor(duration / clipSeconds + 1e-9);
@@ -72,7 +71,7 @@ export async function memorizeManifest(manifestPath: string, opts: MemorizeRunOp
   for (let c = 0; c < clips; c++) {
     const t0 = c * clipSeconds;
     const t1 = t0 + clipSeconds;
-    const frames = await Promise.all(clipFrameTimes(t0, t1, spec.frame.perClip).map((t) => source.frameAt(t)));
+    const frames = await clipFramesOf(source, t0, t1, spec.frame.perClip);
     const result = await memorizer.memorize({ streamId: manifest.id, clipIndex: c, t0, t1, frames });
     if (result.ok) memories.push(result.memory);
     else rejected.push(result.rejected);

@@ -7,9 +7,21 @@ import { extname, join } from 'node:path';
 import sharp from 'sharp';
 import { Y4mReader } from '../../src/capture/y4m';
 import type { RgbFrame } from '../../src/memorize/types';
+import { clipFrameTimes } from '../../src/memorize/frames';
+import type { LoadedManifest } from './load-manifest';
 
 export interface FrameSource {
   frameAt(t: number): Promise<RgbFrame>;
+}
+
+/** The frames of a manifest's stream: its pre-extracted frames where it lists them, else its video. */
+export function openManifestFrames(manifest: LoadedManifest): FrameSource {
+  return openFrameSource(manifest.video.absolutePath, manifest.frames && manifest.framesDir ? { dir: manifest.framesDir, everySeconds: manifest.frames.everySeconds } : undefined);
+}
+
+/** A clip's frames, as the memorizer takes them: `count` evenly spaced over [t0, t1]. */
+export function clipFramesOf(source: FrameSource, t0: number, t1: number, count: number): Promise<RgbFrame[]> {
+  return Promise.all(clipFrameTimes(t0, t1, count).map((t) => source.frameAt(t)));
 }
 
 export function openFrameSource(videoPath: string, frames?: { dir: string; everySeconds: number }): FrameSource {

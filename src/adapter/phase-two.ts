@@ -6,8 +6,9 @@
  * estimate (dpo.ts), the base model frozen and the plain model (steer = 0) as the DPO reference.
  * Environment-free: the Node command and the browser worker run the same code on a Vlm.
  */
-import type { ChatMessage } from '../memorize/prompt';
-import type { RgbFrame } from '../memorize/types';
+import { memorizeMessages, type ChatMessage, type WindowMemory } from '../memorize/prompt';
+import { imageCount } from '../memorize/frames';
+import type { Clip, RgbFrame } from '../memorize/types';
 import type { GenerateOptions } from '../memorize/vlm';
 import { validateMemory, DEFAULT_RULES } from '../memorize/validate';
 import { taskProfile, scoreCandidate, type RecentTask } from './reward';
@@ -29,6 +30,16 @@ export interface ClipPrompt {
   frames: RgbFrame[];
   /** The memories in its window, which a candidate must not repeat. */
   window: string[];
+}
+
+/** The prompt the memorizer builds for `clip` with this window (the same as Memorizer.memorize). */
+export function clipPromptOf(clip: Clip, window: WindowMemory[], framesPerImage: 1 | 2 = 1): ClipPrompt {
+  return {
+    key: [clip.streamId, clip.clipIndex],
+    messages: memorizeMessages({ t0: clip.t0, t1: clip.t1, imageCount: imageCount(clip.frames.length, framesPerImage), window }),
+    frames: clip.frames,
+    window: window.map((m) => m.text),
+  };
 }
 
 export interface TrainingPair extends DpoPairLogProbs {

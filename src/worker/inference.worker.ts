@@ -15,7 +15,8 @@ import { Memorizer } from '../memorize/memorizer';
 import { getModelSpec } from '../memorize/registry';
 import type { PolicyModel } from '../adapter/phase-two';
 import { ModelLock } from './model-lock';
-import { RecentClips, clipPromptOf } from './recent-clips';
+import { RecentClips } from './recent-clips';
+import { clipPromptOf } from '../adapter/phase-two';
 import { lockedPolicy, runAdapterTraining } from './adapter-training';
 import type { AdapterProgress, WorkerReply, WorkerRequest } from './protocol';
 

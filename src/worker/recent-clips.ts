@@ -5,21 +5,8 @@
  * frames are dropped once used (each clip teaches one adapter version at most).
  */
 import type { ClipPrompt } from '../adapter/phase-two';
-import { memorizeMessages, type WindowMemory } from '../memorize/prompt';
-import { imageCount } from '../memorize/frames';
-import type { Clip } from '../memorize/types';
 
 export const DEFAULT_RECENT_CLIPS = 8;
-
-/** The prompt the memorizer builds for `clip` with this window (the same as Memorizer.memorize). */
-export function clipPromptOf(clip: Clip, window: WindowMemory[], framesPerImage: 1 | 2 = 1): ClipPrompt {
-  return {
-    key: [clip.streamId, clip.clipIndex],
-    messages: memorizeMessages({ t0: clip.t0, t1: clip.t1, imageCount: imageCount(clip.frames.length, framesPerImage), window }),
-    frames: clip.frames,
-    window: window.map((m) => m.text),
-  };
-}
 
 const sameKey = (a: ClipPrompt, b: ClipPrompt) => a.key[0] === b.key[0] && a.key[1] === b.key[1];
 

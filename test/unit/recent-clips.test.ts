@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RecentClips, clipPromptOf } from '../../src/worker/recent-clips';
+import { RecentClips } from '../../src/worker/recent-clips';
+import { clipPromptOf } from '../../src/adapter/phase-two';
 import type { ClipPrompt } from '../../src/adapter/phase-two';
 
 const prompt = (i: number, stream = 's'): ClipPrompt => ({ key: [stream, i], messages: [], frames: [], window: [] });
