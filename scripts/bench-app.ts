@@ -14,7 +14,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchChromium, startDevServer } from './lib/chromium';
+import { fakeCameraFlags, launchChromium, startDevServer } from './lib/chromium';
 import { writeWorldStream } from './lib/world-files';
 import { TUNING_SEEDS } from '../src/world/seeds';
 
@@ -40,7 +40,7 @@ interface BackendResult {
 async function runBackend(url: string, y4m: string, backend: 'wasm' | 'webgpu'): Promise<BackendResult> {
   const { context, close } = await launchChromium({
     webgpu: backend === 'webgpu',
-    extraArgs: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`],
+    extraArgs: fakeCameraFlags(y4m),
   });
   try {
     const page = await context.newPage();

@@ -30,6 +30,11 @@ export const BASE_FLAGS = [
   '--no-first-run',
 ];
 
+/** Chromium's fake camera playing a y4m file, permission granted without a prompt. */
+export function fakeCameraFlags(y4mFile: string): string[] {
+  return ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${y4mFile}`];
+}
+
 /** WebGPU in headless Chromium without a GPU: Dawn's SwiftShader (CPU Vulkan) adapter. */
 export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-unsafe-swiftshader', '--enable-features=Vulkan'];
 

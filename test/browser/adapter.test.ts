@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
-import { launchChromium, startDevServer } from './chromium';
+import { fakeCameraFlags, launchChromium, startDevServer } from './chromium';
 import { writeWorldStream } from '../../scripts/lib/world-files';
 import { parseMemory } from '../../src/world/language';
 import type { AgentController } from '../../src/agent/controller';
@@ -34,7 +34,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const fakeCamera = (file: string) => ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${file}`];
 
 type Agent = HTMLElement & { controller: AgentController; updateComplete: Promise<boolean> };
 
@@ -85,7 +84,7 @@ async function ask(page: Page, question: string) {
 
 describe('the TaskMem adapter in the app', () => {
   it('trains while memorizing, activates and stamps the new version, cancels cleanly and resets', { timeout: 600_000 }, async () => {
-    const { context, close } = await launchChromium({ extraArgs: fakeCamera(y4m) });
+    const { context, close } = await launchChromium({ extraArgs: fakeCameraFlags(y4m) });
     try {
       const page = await context.newPage();
       const errors: string[] = [];

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
-import { launchChromium, startDevServer } from './chromium';
+import { fakeCameraFlags, launchChromium, startDevServer } from './chromium';
 import { writeWorldStream } from '../../scripts/lib/world-files';
 import { parseMemory } from '../../src/world/language';
 
@@ -30,7 +30,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const fakeCamera = (file: string) => ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${file}`];
 
 async function memoryTexts(page: Page): Promise<string[]> {
   return page.locator('taskmem-agent tm-timeline li[data-key] .text').allTextContents();
@@ -46,7 +45,7 @@ async function waitForMemories(page: Page, n: number, timeout = 240_000) {
 
 describe('app with a fake webcam', () => {
   it('memorizes the camera stream, keeps memories across reload, replies from memory with citations and abstains with no memory', async () => {
-    const { context, close } = await launchChromium({ extraArgs: fakeCamera(y4m) });
+    const { context, close } = await launchChromium({ extraArgs: fakeCameraFlags(y4m) });
     try {
       const page = await context.newPage();
       const errors: string[] = [];
@@ -121,7 +120,7 @@ describe('app with a fake webcam', () => {
   });
 
   it('says so when the capture track ends, and keeps the memories written', async () => {
-    const { context, close } = await launchChromium({ extraArgs: fakeCamera(y4m) });
+    const { context, close } = await launchChromium({ extraArgs: fakeCameraFlags(y4m) });
     try {
       const page = await context.newPage();
       await page.goto(`${url}/`);

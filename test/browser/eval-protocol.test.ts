@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ViteDevServer } from 'vite';
-import { launchChromium, startDevServer } from './chromium';
+import { fakeCameraFlags, launchChromium, startDevServer } from './chromium';
 import { writeWorldStream } from '../../scripts/lib/world-files';
 import { evaluate } from '../../scripts/eval';
 import { judgeAnswer, scoreTable } from '../../src/eval/score';
@@ -52,7 +52,7 @@ describe('benchmark protocol in the browser', () => {
     const nodeMemories = node!.streams[0]!.run.memories;
 
     const { context, close } = await launchChromium({
-      extraArgs: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${join(dir, 'stream.y4m')}`],
+      extraArgs: fakeCameraFlags(join(dir, 'stream.y4m')),
     });
     try {
       const page = await context.newPage();

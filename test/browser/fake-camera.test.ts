@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ViteDevServer } from 'vite';
-import { launchChromium, startDevServer } from './chromium';
+import { fakeCameraFlags, launchChromium, startDevServer } from './chromium';
 import { writeWorldStream } from '../../scripts/lib/world-files';
 import { Y4mReader } from '../../src/capture/y4m';
 
@@ -31,7 +31,7 @@ describe('fake camera', () => {
   it('delivers the pixels Node decodes from the same y4m file', async () => {
     const file = join(dir, 'stream.y4m');
     const { context, close } = await launchChromium({
-      extraArgs: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${file}`],
+      extraArgs: fakeCameraFlags(file),
     });
     try {
       const page = await context.newPage();
