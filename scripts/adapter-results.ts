@@ -45,6 +45,7 @@ const points = (a: number, b: number) => `${(100 * (b - a)) >= 0 ? '+' : ''}${(1
 
 useLocalModels();
 const vlm = await Vlm.load(getModelSpec(FIXTURE_MODEL_ID));
+const answerer = await vlm.answerer();
 const dir = mkdtempSync(join(tmpdir(), 'taskmem-adapter-results-'));
 const rows: string[] = [];
 const details: string[] = [];
@@ -57,9 +58,9 @@ try {
     const trainSeconds = (Date.now() - started) / 1000;
     const file = join(dir, `adapter-${focus}.json`);
     writeFileSync(file, JSON.stringify(adapter));
-    const [base] = await evaluate(manifests, { vlm, memorizers: ['taskmem'], questions: 'second-half' });
+    const [base] = await evaluate(manifests, { vlm, answerer, memorizers: ['taskmem'], questions: 'second-half' });
     const [tuned] = await evaluate(manifests, {
-      vlm, memorizers: ['taskmem'], questions: 'second-half',
+      vlm, answerer, memorizers: ['taskmem'], questions: 'second-half',
       adapter: { vector: Float32Array.from(adapter.vector), version: adapter.version, source: file },
     });
     const others = QUESTION_TYPES.filter((t) => t !== focus);
@@ -73,6 +74,7 @@ try {
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
+  if (answerer !== vlm) await answerer.dispose();
   await vlm.dispose();
 }
 

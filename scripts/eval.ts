@@ -108,6 +108,8 @@ export interface EvalOptions {
   adapter?: AdapterFile | null;
   modelId?: string;
   vlm?: Vlm;
+  /** The answering model; default the one `vlm`'s spec names (see Vlm.answerer). */
+  answerer?: Vlm;
   window?: number;
   log?: (line: string) => void;
 }
@@ -132,6 +134,7 @@ export async function evaluate(manifestPaths: string[], opts: EvalOptions = {}):
   });
   const vlm = opts.vlm ?? (await Vlm.load(spec));
   if (opts.adapter && !vlm.steer) throw new Error(`${spec.id} has no steer input; prepare it with npm run prepare-steer`);
+  const answerer = opts.answerer ?? (await vlm.answerer());
   const steer = (on: boolean) => vlm.steer?.set(on && opts.adapter ? opts.adapter.vector : null);
   const reports: MemorizerReport[] = [];
   try {
@@ -173,7 +176,9 @@ export async function evaluate(manifestPaths: string[], opts: EvalOptions = {}):
                   if (answerInMemoryText([...visible], q.meta as QueryMeta, q.t) === q.answer) held.held++;
                 }
                 steer(false);
-                return answerFromMemory(vlm, visible as ProtocolMemory[], q.question, { asOf: q.t, choices: q.choices });
+                return answerFromMemory(answerer, visible as ProtocolMemory[], q.question, {
+                  asOf: q.t, choices: q.choices, maxContextLines: spec.answer.contextLines,
+                });
               },
             },
           );
@@ -216,6 +221,7 @@ export async function evaluate(manifestPaths: string[], opts: EvalOptions = {}):
     }
   } finally {
     steer(false);
+    if (!opts.answerer && answerer !== vlm) await answerer.dispose();
     if (!opts.vlm) await vlm.dispose();
   }
   return reports;

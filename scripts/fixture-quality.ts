@@ -28,7 +28,10 @@ const seeds = flag('seeds')?.split(',').map(Number) ?? EVALUATION_SEEDS.slice(0,
 const minutes = Number(flag('minutes') ?? 3);
 
 useLocalModels();
-const vlm = await Vlm.load(getModelSpec(FIXTURE_MODEL_ID));
+const spec = getModelSpec(FIXTURE_MODEL_ID);
+const vlm = await Vlm.load(spec);
+const answerer = await vlm.answerer();
+const answerOpts = { maxContextLines: spec.answer.contextLines };
 const dir = mkdtempSync(join(tmpdir(), 'taskmem-quality-'));
 const rows: string[] = [];
 const all: ReturnType<typeof scoreMemory>[] = [];
@@ -43,6 +46,8 @@ let abstainExpected = 0;
 // The same, on reference memories written by the world's describer (isolates the answering skill).
 let refAsked = 0;
 let refAgreed = 0;
+// Questions whose answer the memory text does state: the reading skill itself, abstention aside.
+const statable = { own: [0, 0], reference: [0, 0] };
 try {
   for (const seed of seeds) {
     const { manifestPath } = await writeWorldStream({ seed, outDir: join(dir, String(seed)), minutes, video: false });
@@ -57,11 +62,15 @@ try {
     const mems = run.memories.map((m) => ({ ...m }));
     for (const q of manifest.questions) {
       if (!q.meta) continue;
-      const got = await answerFromMemory(vlm, mems, q.question, { asOf: q.t, choices: q.choices });
-      // judged on the memories the answerer was given (retrieval picks at most 12 lines)
+      const got = await answerFromMemory(answerer, mems, q.question, { asOf: q.t, choices: q.choices, ...answerOpts });
+      // judged on the memories the answerer was given (retrieval picks spec.answer.contextLines lines)
       const expected = oracleAnswer(got.context, q.meta as never, q.t);
       asked++;
       if (got.text.toLowerCase() === expected.toLowerCase()) agreed++;
+      if (expected !== 'unknown') {
+        statable.own[1]++;
+        if (got.text.toLowerCase() === expected.toLowerCase()) statable.own[0]++;
+      }
       if (expected === 'unknown') {
         abstainExpected++;
         if (got.abstained) abstainAgreed++;
@@ -73,9 +82,14 @@ try {
     }));
     for (const q of manifest.questions) {
       if (!q.meta) continue;
-      const got = await answerFromMemory(vlm, reference, q.question, { asOf: q.t, choices: q.choices });
+      const got = await answerFromMemory(answerer, reference, q.question, { asOf: q.t, choices: q.choices, ...answerOpts });
+      const expected = oracleAnswer(got.context, q.meta as never, q.t).toLowerCase();
       refAsked++;
-      if (got.text.toLowerCase() === oracleAnswer(got.context, q.meta as never, q.t).toLowerCase()) refAgreed++;
+      if (got.text.toLowerCase() === expected) refAgreed++;
+      if (expected !== 'unknown') {
+        statable.reference[1]++;
+        if (got.text.toLowerCase() === expected) statable.reference[0]++;
+      }
     }
     const s = aggregateFactScores(scores);
     rows.push(`| ${seed} | ${run.memories.length} | ${run.rejected.length} | ${s.factPrecision.toFixed(3)} | ${s.factRecall.toFixed(3)} |`);
@@ -83,6 +97,7 @@ try {
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
+  if (answerer !== vlm) await answerer.dispose();
   await vlm.dispose();
 }
 const total = aggregateFactScores(all);
@@ -98,7 +113,8 @@ const summary = `fact precision ${total.factPrecision.toFixed(3)}, fact recall $
 const answering = `answers agree with what the memory text supports on ${agreed}/${asked} questions (${((100 * agreed) / Math.max(1, asked)).toFixed(1)}%; abstains on ${abstainAgreed}/${abstainExpected} where memory lacks the answer)`;
 console.log(`\nall seeds: ${summary}`);
 console.log(`precision by fact kind: ${kindLine}`);
-const referenceAnswering = `${refAgreed}/${refAsked} (${((100 * refAgreed) / Math.max(1, refAsked)).toFixed(1)}%) on reference memories written by the world's describer`;
+const pct = ([a, n]: number[]) => `${a}/${n} (${((100 * a) / Math.max(1, n)).toFixed(1)}%)`;
+const referenceAnswering = `${refAgreed}/${refAsked} (${((100 * refAgreed) / Math.max(1, refAsked)).toFixed(1)}%) on reference memories written by the world's describer; where the memory text states the answer, correct on ${pct(statable.own)} questions with its own memories and ${pct(statable.reference)} with reference memories (answering model ${answerer.spec.id}, ${spec.answer.contextLines} memory lines per question)`;
 console.log(`answering: ${answering}`);
 console.log(`answering: ${referenceAnswering}`);
 

@@ -9,7 +9,7 @@
  * streamed to a .part file and renamed when complete, so an interrupted fetch never leaves a
  * truncated model behind; files already present are skipped.
  */
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -69,6 +69,22 @@ export interface FetchOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * The registry's steer settings were written from model cards; the downloaded config.json is the
+ * truth. A mismatch would give every adapter the wrong length, so it stops the fetch.
+ */
+export function checkRegistryAgainstConfig(spec: ModelSpec, dir: string) {
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  const text = config.text_config ?? config;
+  const hidden = text.hidden_size;
+  const layers = text.num_hidden_layers;
+  if (hidden !== spec.steer.hiddenSize || !(spec.steer.layer < layers))
+    throw new Error(
+      `${spec.id}: the registry says hidden size ${spec.steer.hiddenSize} and steer layer ${spec.steer.layer}, ` +
+        `but its config.json has hidden size ${hidden} and ${layers} layers; fix src/memorize/registry.ts`,
+    );
+}
+
 /** Downloads the model's files and prepares its steer input; returns the model folder. */
 export async function fetchModel({ spec, dtype = spec.defaultDtype, host = 'https://huggingface.co', modelsRoot = MODELS_ROOT, log = console.log }: FetchOptions): Promise<string> {
   if (spec.source === 'local') {
@@ -83,6 +99,7 @@ export async function fetchModel({ spec, dtype = spec.defaultDtype, host = 'http
       const r = await download(`${host}/${spec.id}/resolve/main/${f}`, join(dir, f), isRequired);
       if (r !== 'absent') log(`${f}: ${r}`);
     }
+  checkRegistryAgainstConfig(spec, dir);
   for (const r of prepareModelDir(dir, { layer: spec.steer.layer, hidden: spec.steer.hiddenSize }))
     log(`${r.file}: steer ${r.status}${r.tensor ? ` after ${r.tensor} (${r.method})` : ''}`);
   log(`ready: ${dir} (${dtype}); the app serves it from /models/ and works offline`);

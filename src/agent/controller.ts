@@ -295,7 +295,7 @@ export class AgentController extends EventTarget {
       { generate: (messages, _f, o) => client.generate(messages, { maxNewTokens: o?.maxNewTokens, onToken: o?.onToken }) },
       memories,
       question,
-      opts,
+      { maxContextLines: this.spec.answer.contextLines, ...opts },
     );
   }
 

@@ -9,8 +9,11 @@ export type Dtype = 'fp32' | 'fp16' | 'q8' | 'q4' | 'q4f16';
 export interface ModelSpec {
   id: string;
   label: string;
-  /** transformers.js model_type family; all of ours load with AutoModelForImageTextToText. */
-  family: 'qwen3_vl';
+  /**
+   * transformers.js model_type family; all of ours load with AutoModelForImageTextToText
+   * (transformers.js's Qwen3.5 class extends its Qwen3-VL class: same sessions, same inputs).
+   */
+  family: 'qwen3_vl' | 'qwen3_5';
   /** 'local' = served from models/ (env.localModelPath); 'hub' = Hugging Face hub or a local copy. */
   source: 'local' | 'hub';
   /**
@@ -24,9 +27,23 @@ export interface ModelSpec {
   defaultDtype: Dtype;
   /** Whether the checkpoint's decoder already carries the steer input. Hub files need preparation. */
   steerPrepared: boolean;
+  /** How questions are answered from memory text (see src/recall). */
+  answer: AnswerSettings;
+}
+
+export interface AnswerSettings {
+  /**
+   * The model that answers: absent = this model in text mode (what a real VLM does); the fixture
+   * delegates to a second fixture trained for answering, since one 1.6 M-parameter model could
+   * not learn both jobs on our CPUs.
+   */
+  modelId?: string;
+  /** Memory lines the answerer reads: all of memory while it fits, else the best-matching lines. */
+  contextLines: number;
 }
 
 export const FIXTURE_MODEL_ID = 'taskmem/qwen3-vl-fixture';
+export const ANSWER_FIXTURE_ID = 'taskmem/qwen3-vl-fixture-answer';
 
 export const MODEL_REGISTRY: ModelSpec[] = [
   {
@@ -39,6 +56,8 @@ export const MODEL_REGISTRY: ModelSpec[] = [
     dtypes: ['fp32'],
     defaultDtype: 'fp32',
     steerPrepared: true,
+    // Its context holds a few memory lines well; retrieval picks them (src/recall/context.ts).
+    answer: { modelId: ANSWER_FIXTURE_ID, contextLines: 4 },
   },
   {
     id: 'onnx-community/Qwen3-VL-2B-Instruct-ONNX',
@@ -51,11 +70,53 @@ export const MODEL_REGISTRY: ModelSpec[] = [
     dtypes: ['q4f16', 'q4', 'fp16'],
     defaultDtype: 'q4f16',
     steerPrepared: false,
+    // 256 lines of 1-2 sentences are ~10k tokens, well inside its context.
+    answer: { contextLines: 256 },
+  },
+  {
+    // The small, fast one: 0.8 B parameters, q4f16 about 0.65 GB. Its decoder is hybrid (Gated
+    // DeltaNet layers with one full-attention layer in four); the steer site is a layer's residual
+    // output all the same, but prepare-steer has only been run on our fixture's graph here.
+    id: 'onnx-community/Qwen3.5-0.8B-ONNX',
+    label: 'Qwen3.5 0.8B (small and fast, 1024 hidden)',
+    family: 'qwen3_5',
+    source: 'hub',
+    frame: { width: 448, height: 320, perClip: 4, framesPerImage: 1 },
+    // 24 decoder layers; the middle one, as for Qwen3-VL.
+    steer: { layer: 11, hiddenSize: 1024 },
+    dtypes: ['q4f16', 'q4', 'fp16'],
+    defaultDtype: 'q4f16',
+    steerPrepared: false,
+    answer: { contextLines: 256 },
+  },
+];
+
+/**
+ * Models that only answer (text in, text out), loaded next to a memorizer that names them in
+ * `answer.modelId`; not offered as memorizers.
+ */
+export const ANSWER_MODELS: ModelSpec[] = [
+  {
+    id: ANSWER_FIXTURE_ID,
+    label: 'TaskMem answering fixture (tiny, reads synthetic-world memories)',
+    family: 'qwen3_vl',
+    source: 'local',
+    frame: { width: 192, height: 128, perClip: 3, framesPerImage: 2 },
+    steer: { layer: 1, hiddenSize: 128 },
+    dtypes: ['fp32'],
+    defaultDtype: 'fp32',
+    steerPrepared: true,
+    answer: { contextLines: 4 },
   },
 ];
 
 export function getModelSpec(id: string): ModelSpec {
-  const spec = MODEL_REGISTRY.find((m) => m.id === id);
+  const spec = MODEL_REGISTRY.find((m) => m.id === id) ?? ANSWER_MODELS.find((m) => m.id === id);
   if (!spec) throw new Error(`unknown model '${id}'; known: ${MODEL_REGISTRY.map((m) => m.id).join(', ')}`);
   return spec;
+}
+
+/** The spec of the model that answers for `spec`: its own answering model, or itself. */
+export function answererSpecOf(spec: ModelSpec): ModelSpec {
+  return spec.answer.modelId ? getModelSpec(spec.answer.modelId) : spec;
 }

@@ -9,7 +9,7 @@ import {
 import { bindSteer, sessionHasSteer, type SteerHandle } from './steer-binding';
 import { fitFrame, imageFrameGroups } from './frames';
 import { expandImagePads, type ChatMessage } from './prompt';
-import type { ModelSpec, Dtype } from './registry';
+import { answererSpecOf, type ModelSpec, type Dtype } from './registry';
 import type { RgbFrame } from './types';
 
 export type Device = 'webgpu' | 'wasm' | 'cpu';
@@ -67,6 +67,15 @@ export class Vlm {
       ? bindSteer(model, spec.steer.hiddenSize, dtype.includes('16') ? 'float16' : 'float32')
       : null;
     return new Vlm(spec, device, model, processor, steer);
+  }
+
+  /**
+   * The model that answers questions for this memorizer: itself in text mode, or the answering
+   * model its spec names (loaded on the same device). Dispose it only when it is not `this`.
+   */
+  async answerer(opts: LoadOptions = {}): Promise<Vlm> {
+    const spec = answererSpecOf(this.spec);
+    return spec === this.spec ? this : Vlm.load(spec, { device: this.device, ...opts });
   }
 
   /**

@@ -60,7 +60,7 @@ export class TmChat extends LitElement {
       <ul part="chat-log" aria-live="polite" aria-label="Chat">
         ${this.entries.map(
           (e) => html`<li class="${e.role} ${e.pending ? 'pending' : ''}" part="chat-${e.role}">
-            ${e.text}
+            <span class="text">${e.text}</span>
             ${e.citations.length
               ? html`<div>${e.citations.map((c) => html`<button class="cite" part="citation" @click=${() => this.cite(c)} aria-label="Show memory ${this.clipTime(c)}">${this.clipTime(c)}</button>`)}</div>`
               : nothing}

@@ -12,7 +12,7 @@
 import { configureBrowserRuntime, pickDevice } from '../memorize/browser-env';
 import { Vlm } from '../memorize/vlm';
 import { Memorizer } from '../memorize/memorizer';
-import { getModelSpec } from '../memorize/registry';
+import { answererSpecOf, getModelSpec } from '../memorize/registry';
 import type { PolicyModel } from '../adapter/phase-two';
 import { ModelLock } from './model-lock';
 import { RecentClips } from './recent-clips';
@@ -23,6 +23,8 @@ import type { AdapterProgress, WorkerReply, WorkerRequest } from './protocol';
 declare const self: DedicatedWorkerGlobalScope;
 
 let vlm: Vlm | null = null;
+/** The model that answers questions, when the memorizer names another one (the fixture does). */
+let answerer: Vlm | null = null;
 let memorizer: Memorizer | null = null;
 /** The adapter memorization uses (set-steer); null = the plain model. */
 let activeVector: Float32Array | null = null;
@@ -57,15 +59,16 @@ async function handle(req: Exclude<WorkerRequest, { type: 'train-adapter' | 'can
       const spec = getModelSpec(req.modelId);
       const { device, notice } = await pickDevice(req.device);
       await vlm?.dispose();
+      await answerer?.dispose();
+      vlm = answerer = null;
       // A dtype the model does not list falls back to its default rather than failing to load.
       const dtype = req.dtype && spec.dtypes.includes(req.dtype) ? req.dtype : spec.defaultDtype;
-      vlm = await Vlm.load(spec, {
-        device,
-        dtype,
-        progress: (p) => {
-          if (p.status === 'progress') reply({ id: req.id, type: 'progress', file: p.file, loaded: p.loaded, total: p.total });
-        },
-      });
+      const progress = (p: { status: string; file: string; loaded: number; total: number }) => {
+        if (p.status === 'progress') reply({ id: req.id, type: 'progress', file: p.file, loaded: p.loaded, total: p.total });
+      };
+      vlm = await Vlm.load(spec, { device, dtype, progress });
+      const answerSpec = answererSpecOf(spec);
+      if (answerSpec !== spec) answerer = await Vlm.load(answerSpec, { device, dtype: answerSpec.defaultDtype, progress });
       memorizer = new Memorizer(vlm);
       activeVector = null;
       recent.take();
@@ -91,7 +94,7 @@ async function handle(req: Exclude<WorkerRequest, { type: 'train-adapter' | 'can
     case 'generate': {
       if (!vlm) throw new Error('no model loaded');
       steerTo(null);
-      const text = await vlm.generate(req.messages, [], {
+      const text = await (answerer ?? vlm).generate(req.messages, [], {
         maxNewTokens: req.maxNewTokens,
         onToken: req.stream ? (t) => reply({ id: req.id, type: 'token', text: t }) : undefined,
       });

@@ -22,6 +22,7 @@ const served: string[] = [];
 const spec: ModelSpec = {
   id: ID, label: 'test', family: 'qwen3_vl', source: 'hub', frame: { width: 32, height: 32, perClip: 2, framesPerImage: 1 },
   steer: { layer: 0, hiddenSize: 4 }, dtypes: ['fp32'], defaultDtype: 'fp32', steerPrepared: false,
+  answer: { contextLines: 64 },
 };
 
 beforeAll(async () => {
@@ -71,5 +72,12 @@ describe('models:fetch', () => {
     const missing = { ...spec, id: 'test-org/absent' };
     await expect(fetchModel({ spec: missing, host, modelsRoot: root, log: () => {} })).rejects.toThrow(/config\.json: HTTP 404/);
     expect(existsSync(join(root, 'test-org/absent/config.json.part'))).toBe(false);
+  });
+
+  it('stops when the registry disagrees with the downloaded config.json', async () => {
+    const wrong = { ...spec, steer: { layer: 0, hiddenSize: 8 } };
+    await expect(fetchModel({ spec: wrong, host, modelsRoot: root, log: () => {} })).rejects.toThrow(/registry says hidden size 8.*config\.json has hidden size 4/);
+    const tooDeep = { ...spec, steer: { layer: 2, hiddenSize: 4 } };
+    await expect(fetchModel({ spec: tooDeep, host, modelsRoot: root, log: () => {} })).rejects.toThrow(/steer layer 2.*2 layers/);
   });
 });
