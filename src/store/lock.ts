@@ -97,6 +97,15 @@ export class PassphraseLock implements KeyHolder {
     this.key = null;
   }
 
+  /** Removes the lock of an emptied store (the way out of a forgotten passphrase: delete everything). */
+  async forget() {
+    if (!this.record) return;
+    for (const store of SEALED_STORES) if ((await this.db.count(store)) > 0) throw new Error('Delete the stored data before removing the lock.');
+    await this.db.delete('settings', LOCK_SETTING);
+    this.record = null;
+    this.key = null;
+  }
+
   private async keyFor(passphrase: string): Promise<CryptoKey> {
     const r = this.record!;
     const key = await deriveKey(passphrase, r.salt, r.iterations);

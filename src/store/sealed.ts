@@ -19,8 +19,8 @@ export type SealedStore = keyof typeof SEALED_FIELDS;
 export const SEALED_STORES = Object.keys(SEALED_FIELDS) as SealedStore[];
 
 export class LockedError extends Error {
-  constructor() {
-    super('Your memories are locked: unlock them with your passphrase first.');
+  constructor(message = 'Your memories are locked: unlock them with your passphrase first.') {
+    super(message);
     this.name = 'LockedError';
   }
 }
