@@ -170,4 +170,60 @@ describe('encryption at rest', () => {
     await openApp();
     await expect.poll(memoryTexts).toEqual(TEXTS);
   });
+  it('finishes a switch that a crash interrupted, in either direction, and loses nothing', async () => {
+    await page.goto(`${url}/test/browser/harness/lock.html`);
+    await page.waitForFunction(() => document.title === 'lock ready');
+    const r = await page.evaluate(async () => {
+      const { dbm, repo, lockm, sealed } = window.lockModules;
+      const name = 'taskmem-crash';
+      const pass = 'crash test passphrase';
+      const memory = (i: number) => ({ streamId: 's', clipIndex: i, t0: i, t1: i + 1, text: `memory ${i}`, modelId: 'm', adapterVersion: 0, createdAt: i });
+      const errorName = async (f: () => Promise<unknown>) => f().then(() => 'none', (e: Error) => e.name);
+      await dbm.deleteTaskMemDb(name);
+      let db = await dbm.openTaskMemDb(name);
+      const first = await lockm.PassphraseLock.load(db);
+      for (let i = 0; i < 5; i++) await repo.putMemory(db, memory(i));
+      await first.enable(pass, undefined, 100_000);
+      // As if the sealing pass had stopped before reaching these: plaintext records under an 'on' lock.
+      for (let i = 5; i < 8; i++) await db.put('memories', memory(i));
+      db.close();
+
+      db = await dbm.openTaskMemDb(name);
+      const second = await lockm.PassphraseLock.load(db);
+      const lockedOnLoad = second.locked;
+      const readWhileLocked = await errorName(() => repo.memoriesOf(db, 's'));
+      const writeWhileLocked = await errorName(() => repo.putMemory(db, memory(99)));
+      const wrongUnlock = await errorName(() => second.unlock('wrong passphrase'));
+      const countAfterRefusals = await db.count('memories');
+      await second.unlock(pass);
+      const sealedRaw = await db.getAll('memories');
+      const allSealedAfterUnlock = sealedRaw.every(sealed.isSealedRecord);
+      const textsAfterUnlock = (await repo.memoriesOf(db, 's')).map((m: { text: string }) => m.text);
+
+      // As if switching off had stopped half-way: some records opened, the lock record saying so.
+      const lockRow = await db.get('settings', lockm.LOCK_SETTING);
+      await db.put('settings', { key: lockm.LOCK_SETTING, value: { ...(lockRow!.value as object), mode: 'turning-off' } });
+      for (const rec of sealedRaw.slice(0, 4)) await db.put('memories', await sealed.openRecord(second.key!, 'memories', rec));
+      db.close();
+
+      db = await dbm.openTaskMemDb(name);
+      const third = await lockm.PassphraseLock.load(db);
+      const lockedMidOff = third.locked;
+      await third.unlock(pass);
+      const plainRaw = await db.getAll('memories');
+      const out = {
+        lockedOnLoad, readWhileLocked, writeWhileLocked, wrongUnlock, countAfterRefusals, allSealedAfterUnlock, textsAfterUnlock, lockedMidOff,
+        anySealedAfterOff: plainRaw.some(sealed.isSealedRecord), textsAfterOff: plainRaw.map((m: { text: string }) => m.text),
+        lockGone: (await db.get('settings', lockm.LOCK_SETTING)) === undefined && !third.enabled,
+      };
+      db.close();
+      await dbm.deleteTaskMemDb(name);
+      return out;
+    });
+    const texts = Array.from({ length: 8 }, (_, i) => `memory ${i}`);
+    expect(r).toEqual({
+      lockedOnLoad: true, readWhileLocked: 'LockedError', writeWhileLocked: 'LockedError', wrongUnlock: 'WrongPassphraseError', countAfterRefusals: 8,
+      allSealedAfterUnlock: true, textsAfterUnlock: texts, lockedMidOff: true, anySealedAfterOff: false, textsAfterOff: texts, lockGone: true,
+    });
+  });
 });
