@@ -62,3 +62,21 @@ describe('redaction masks obvious secrets and personal data', () => {
     expect(ibanValid('DE88370400440532013000')).toBe(false);
   });
 });
+
+describe('redaction on the world stream language', () => {
+  it('changes no memory the synthetic world describes (labels, times, counts), over many seeds', async () => {
+    const { randomLog } = await import('./world-logs');
+    const { describeClip, seededRandom } = await import('../../src/world/describe');
+    let texts = 0;
+    for (let seed = 1; seed <= 25; seed++) {
+      const log = randomLog(seed, 120, { maxGap: 4, reappear: seed % 2 === 0 });
+      const rng = seededRandom(seed * 17);
+      for (let t0 = 0; t0 < 120; t0 += 10) {
+        const text = describeClip(log, t0, t0 + 10, rng);
+        expect(redactText(text), text).toBe(text);
+        texts++;
+      }
+    }
+    expect(texts).toBe(25 * 12);
+  });
+});
