@@ -527,6 +527,7 @@ export class AgentController extends EventTarget {
       }
       const summary = await importAll(this.db!, text);
       await this.adapter.reload(this.db!);
+      this.setProtection({ redact: await repo.getSetting(this.db!, REDACT_SETTING, false) }); // imported settings include it
       const streams = await repo.listStreams(this.db!);
       if (!this.state.capturing && streams.length) await this.showStream(streams[streams.length - 1].id);
       this.state.notice = `Imported ${summary.memories} memories from ${summary.streams} streams, ${summary.tasks} questions and ${summary.adapters} adapters.`;
@@ -560,7 +561,7 @@ export class AgentController extends EventTarget {
     await repo.deleteEverything(this.db);
     // Locked (a forgotten passphrase): with the data gone, the lock goes too, or the store stays unusable.
     if (this.lock?.locked) await this.lock.forget();
-    this.setProtection({ error: null });
+    this.setProtection({ error: null, redact: false }); // settings were deleted with the rest
     await this.adapter.reload(this.db);
     Object.assign(this.state, { streamId: null, memories: [], rejected: [], chat: [], notice: 'Everything was deleted.' });
     this.changed();

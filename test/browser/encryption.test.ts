@@ -100,8 +100,13 @@ describe('encryption at rest', () => {
     const plainDump = await rawDump();
     for (const s of SECRETS) expect(plainDump).toContain(s); // the check below can fail
 
-    // Switch encryption on in the UI.
     const panel = page.locator('taskmem-agent tm-lock-panel');
+    const redactBox = panel.getByRole('checkbox', { name: /Mask e-mail addresses/ });
+    expect(await redactBox.isChecked()).toBe(false); // off by default
+    await redactBox.check();
+    await expect.poll(() => agent().evaluate((el: TaskmemAgent) => el.controller!.state.protection.redact)).toBe(true);
+
+    // Switch encryption on in the UI.
     await panel.getByLabel('New passphrase').fill(PASS);
     await panel.getByLabel('Repeat').fill(PASS);
     await panel.getByRole('button', { name: 'Encrypt' }).click();
@@ -169,6 +174,8 @@ describe('encryption at rest', () => {
     expect(reopened).not.toContain('"sealed"');
     await openApp();
     await expect.poll(memoryTexts).toEqual(TEXTS);
+    // The redaction switch survived the reloads; it masks new memories only, so these are untouched.
+    expect(await redactBox.isChecked()).toBe(true);
   });
   it('finishes a switch that a crash interrupted, in either direction, and loses nothing', async () => {
     await page.goto(`${url}/test/browser/harness/lock.html`);

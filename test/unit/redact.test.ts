@@ -40,12 +40,13 @@ describe('redaction masks obvious secrets and personal data', () => {
     ['ordinary numbers', 'counted 12 objects, 3 moved, 1500 frames, 1234567 pixels, 3.14159'],
     ['a digit run that fails Luhn', 'order 4111 1111 1111 1112 shipped'],
     ['thirteen random digits failing Luhn', 'id 1234567890123'],
-    ['short hex and words after token=', 'token=abc and key=value and secret=shelf'],
+    ['short hex and words after token=', 'token=abc and key=value and secret=shelf and api_key=the_blue_shelf_near_door'],
     ['git commit hash without a key name', 'commit 9fceb02d0ae598e95dc970b74767f19372d61af8'],
     ['an IBAN-shaped code that fails mod 97', 'code DE00 3704 0044 0532 0130 00'],
     ['prices and percentages', 'cost $1,299.99, up 12.5% since 2023'],
     ['a UUID', 'stream 123e4567-e89b-12d3-a456-426614174000'],
     ['at-signs that are not addresses', 'meet @ 5, user@localhost'],
+    ['an ISBN and zero-padded frame numbers', 'ISBN 978-3-16-148410-0, frame 0012 of 0450'],
   ];
   it.each(negatives)('leaves %s alone', (_name, input) => {
     expect(redact(input)).toEqual({ text: input, counts: { email: 0, phone: 0, card: 0, iban: 0, secret: 0 } });
