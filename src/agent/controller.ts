@@ -512,6 +512,8 @@ export class AgentController extends EventTarget {
     await this.init();
     try {
       this.requireUnlocked('import');
+      // A switch rewrites records in batches; an import replacing one meanwhile could be undone by it.
+      if (this.state.protection.busy) throw new ImportError('Encryption is being switched; import again when it has finished. Nothing was imported.');
       let text = await file.text();
       if (isSealedExport(text)) {
         if (passphrase === undefined) {

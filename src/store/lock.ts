@@ -50,6 +50,10 @@ export class PassphraseLock implements KeyHolder {
     return this.record !== null;
   }
 
+  get sealsWrites(): boolean {
+    return this.record?.mode === 'on';
+  }
+
   get locked(): boolean {
     return this.enabled && this.key === null;
   }

@@ -28,6 +28,8 @@ export class LockedError extends Error {
 /** What the store layer needs to know of a lock: on or off, and the key while unlocked. */
 export interface KeyHolder {
   readonly enabled: boolean;
+  /** False while encryption is being switched off: new records are written plain, so none is left sealed after the lock goes. */
+  readonly sealsWrites: boolean;
   readonly key: CryptoKey | null;
 }
 
@@ -113,7 +115,7 @@ export async function forWrite<T extends object>(db: Db, store: SealedStore, rec
   const h = holders.get(db);
   if (!h?.enabled) return record;
   if (!h.key) throw new LockedError();
-  return sealRecord(h.key, store, record);
+  return h.sealsWrites ? sealRecord(h.key, store, record) : record;
 }
 
 /** The readable form of records as read; sealed ones need the key. */
