@@ -17,28 +17,7 @@ import { thumbnailOf } from './thumbnail';
 import { exportAll, importAll, ImportError } from '../store/transfer';
 import type { AdapterTrainingOptions, DevicePreference } from '../worker/protocol';
 import { AdapterManager, type AdapterState } from './adapter-manager';
-import { PassphraseLock } from '../store/lock';
-import { LockedError } from '../store/sealed';
-import { WrongPassphraseError } from '../store/crypto';
-import { isSealedExport, openSealedExport, sealExport } from '../store/sealed-export';
-import { redactText } from '../privacy/redact';
-
-/** The redaction setting's key (off unless the user turns it on). */
-export const REDACT_SETTING = 'privacy.redact';
-
-/** Encryption at rest and redaction, as the lock panel shows them. */
-export interface ProtectionState {
-  /** A passphrase lock is on (records are sealed at rest). */
-  encrypted: boolean;
-  /** On, and the key is not in memory: nothing is shown, captured or written until unlocked. */
-  locked: boolean;
-  /** What a running switch, unlock or import is doing, for a status line. */
-  busy: string | null;
-  error: string | null;
-  redact: boolean;
-  /** An encrypted export was chosen for import and waits for its passphrase. */
-  importNeedsPassphrase: boolean;
-}
+import { isProtectionError, ProtectionManager, type ProtectionState } from './protection';
 
 export interface ModelState {
   id: string;
@@ -71,6 +50,7 @@ export interface AgentState {
   rejected: { clipIndex: number; t0: number; t1: number; reason: string }[];
   chat: ChatEntry[];
   adapter: AdapterState;
+  /** Encryption at rest and redaction (the lock panel). */
   protection: ProtectionState;
   error: string | null;
   notice: string | null;
@@ -97,10 +77,9 @@ export class AgentController extends EventTarget {
   private chatId = 0;
   private spec: ModelSpec;
   private readonly adapter: AdapterManager;
+  private readonly protection: ProtectionManager;
   private initialized: Promise<void> | null = null;
   private modelLoading: Promise<void> | null = null;
-  private lock: PassphraseLock | null = null;
-  private pendingImport: Blob | null = null;
 
   constructor(readonly options: AgentOptions) {
     super();
@@ -121,6 +100,17 @@ export class AgentController extends EventTarget {
       },
       emit: (type, detail) => this.dispatchEvent(new CustomEvent(type, { detail })),
     });
+    this.protection = new ProtectionManager({
+      changed: () => {
+        this.state.protection = this.protection.state;
+        this.changed();
+      },
+      showStored: () => this.showStored(),
+      hideAll: () => {
+        this.stop();
+        Object.assign(this.state, { streamId: null, memories: [], rejected: [], chat: [] });
+      },
+    });
     this.state = {
       model: { id: options.modelId, status: 'idle', loadedBytes: 0, totalBytes: 0, device: null, dtype: options.dtype ?? this.spec.defaultDtype, notice: null },
       capturing: false,
@@ -132,7 +122,7 @@ export class AgentController extends EventTarget {
       rejected: [],
       chat: [],
       adapter: { ...this.adapter.state },
-      protection: { encrypted: false, locked: false, busy: null, error: null, redact: false, importNeedsPassphrase: false },
+      protection: this.protection.state,
       error: null,
       notice: null,
     };
@@ -160,10 +150,9 @@ export class AgentController extends EventTarget {
   init(): Promise<void> {
     this.initialized ??= (async () => {
       this.db = await openTaskMemDb(this.options.dbName);
-      this.lock = await PassphraseLock.load(this.db);
-      this.setProtection({ redact: await repo.getSetting(this.db, REDACT_SETTING, false) });
+      await this.protection.load(this.db);
       // Locked: nothing is read until the passphrase is given (unlock() shows the memories then).
-      if (!this.lock.locked) await this.showStored();
+      if (!this.protection.locked) await this.showStored();
     })().catch((e: unknown) => {
       this.initialized = null; // a later call may try again
       throw e;
@@ -180,67 +169,34 @@ export class AgentController extends EventTarget {
     if (last) await this.showStream(last.id);
   }
 
-  private setProtection(patch: Partial<ProtectionState>) {
-    const lock = this.lock;
-    this.state.protection = { ...this.state.protection, encrypted: lock?.enabled ?? false, locked: lock?.locked ?? false, ...patch };
-    this.changed();
-  }
-
-  /** Refuses an action that reads or writes private data while the memories are locked. */
-  private requireUnlocked(action: string) {
-    if (this.lock?.locked) throw new LockedError(`Your memories are locked: unlock them with your passphrase before you ${action}.`);
-  }
-
-  /** Runs one lock operation with a status line; a wrong passphrase or failure is shown and changes nothing. */
-  private async protect(busy: string, op: (lock: PassphraseLock, progress: (n: number) => void) => Promise<void>): Promise<boolean> {
-    await this.init();
-    this.setProtection({ busy, error: null });
-    try {
-      await op(this.lock!, (n) => this.setProtection({ busy: `${busy} (${n} records so far)` }));
-      this.setProtection({ busy: null });
-      return true;
-    } catch (e) {
-      this.setProtection({ busy: null, error: e instanceof Error ? e.message : String(e) });
-      return false;
-    }
-  }
-
-  /** Switches encryption at rest on: every private record is sealed in one pass, new ones as written. */
+  /** Switches encryption at rest on: stored private records are sealed in one pass, new ones as written. */
   async enableEncryption(passphrase: string) {
-    if (await this.protect('Encrypting stored memories…', (lock, p) => lock.enable(passphrase, p))) this.setProtection({});
+    await this.init();
+    await this.protection.enable(passphrase);
   }
 
-  /** Gives the passphrase; on success the memories are shown, on failure nothing changes. */
+  /** Gives the passphrase; right: the memories are shown; wrong: refused, nothing changes. */
   async unlock(passphrase: string) {
-    if (await this.protect('Unlocking…', (lock, p) => lock.unlock(passphrase, p))) await this.showStored();
+    await this.init();
+    await this.protection.unlock(passphrase);
   }
 
-  /** Decrypts every record for good and removes the lock; needs the passphrase again. */
+  /** Decrypts every record for good and removes the lock; asks the passphrase again on purpose. */
   async disableEncryption(passphrase: string) {
     await this.init();
-    const wasLocked = this.lock?.locked;
-    if ((await this.protect('Decrypting stored memories…', (lock, p) => lock.disable(passphrase, p))) && wasLocked) await this.showStored();
+    await this.protection.disable(passphrase);
   }
 
   /** Forgets the key now: capture stops and nothing private stays on screen until the next unlock. */
   async lockNow() {
     await this.init();
-    if (!this.lock?.enabled) return;
-    this.stop();
-    this.lock.lock();
-    Object.assign(this.state, { streamId: null, memories: [], rejected: [], chat: [] });
-    this.setProtection({ error: null });
+    this.protection.lockNow();
   }
 
-  /** Turns masking of secrets and personal data in new memories and answers on or off. */
+  /** Masking of secrets and personal data in new memories and answers (off by default). */
   async setRedaction(on: boolean) {
     await this.init();
-    await repo.setSetting(this.db!, REDACT_SETTING, on);
-    this.setProtection({ redact: on });
-  }
-
-  private redacted(text: string): string {
-    return this.state.protection.redact ? redactText(text) : text;
+    await this.protection.setRedaction(on);
   }
 
   async showStream(streamId: string) {
@@ -295,7 +251,8 @@ export class AgentController extends EventTarget {
   /** Starts memorizing a source; memories appear in `state.memories` as they are written. */
   async start(source: FrameSource) {
     await this.init();
-    if (this.lock?.locked) {
+    if (this.protection.locked) {
+      // Refused rather than queued: while locked no memory could be stored encrypted.
       source.stop();
       this.fail('Your memories are locked: unlock them with your passphrase before capturing, so new memories are stored encrypted.');
       return;
@@ -369,7 +326,7 @@ export class AgentController extends EventTarget {
         const result = await this.client.memorize(clip, this.adapter.memorizeVersion, this.adapter.recentClipCount);
         if (result.ok) {
           const thumb = await thumbnailOf(clip.frames[clip.frames.length - 1]).catch(() => undefined);
-          const memory: StoredMemory = { ...result.memory, text: this.redacted(result.memory.text), createdAt: Date.now(), thumbnail: thumb };
+          const memory: StoredMemory = { ...result.memory, text: this.protection.redacted(result.memory.text), createdAt: Date.now(), thumbnail: thumb };
           await repo.putMemory(this.db!, memory);
           this.state.memories = [...this.state.memories, memory];
           this.dispatchEvent(new CustomEvent('memory', { detail: memory }));
@@ -410,10 +367,11 @@ export class AgentController extends EventTarget {
       this.fail('That question is too long (2000 characters at most).');
       return;
     }
-    if (this.lock?.locked) {
+    if (this.protection.locked) {
       this.fail('Your memories are locked: unlock them with your passphrase to ask about them.');
       return;
     }
+    const redacted = (t: string) => this.protection.redacted(t);
     const user: ChatEntry = { id: ++this.chatId, role: 'user', text: q, pending: false, citations: [], abstained: false };
     const replyId = ++this.chatId;
     // Entries are replaced, never mutated, so components see every change.
@@ -428,20 +386,20 @@ export class AgentController extends EventTarget {
       const answer = await this.answer(q, {
         onToken: (t) => {
           streamed += t;
-          update({ text: this.redacted(streamed) });
+          update({ text: redacted(streamed) });
         },
       });
       update({
         pending: false,
-        text: answer.abstained ? "I don't know: my memory of this stream doesn't say." : this.redacted(answer.text),
+        text: answer.abstained ? "I don't know: my memory of this stream doesn't say." : redacted(answer.text),
         citations: answer.citations,
         abstained: answer.abstained,
       });
       await repo.addTask(this.db!, {
-        askedAt: Date.now(), streamId: this.state.streamId, streamTime: this.source?.now() ?? null, question: this.redacted(q),
-        type: inferQuestionType(q), answer: this.redacted(answer.text), answered: !answer.abstained, citations: answer.citations,
+        askedAt: Date.now(), streamId: this.state.streamId, streamTime: this.source?.now() ?? null, question: redacted(q),
+        type: inferQuestionType(q), answer: redacted(answer.text), answered: !answer.abstained, citations: answer.citations,
       });
-      this.dispatchEvent(new CustomEvent('answer', { detail: { question: q, answer: answer.text, abstained: answer.abstained, citations: answer.citations } }));
+      this.dispatchEvent(new CustomEvent('answer', { detail: { question: redacted(q), answer: redacted(answer.text), abstained: answer.abstained, citations: answer.citations } }));
       // Not awaited: an automatic training runs alongside memorization and reports through state.adapter.
       void this.adapter.onTaskAdded();
     } catch (e) {
@@ -452,7 +410,7 @@ export class AgentController extends EventTarget {
   /** Trains a new adapter version on the recent questions and clips; memorization goes on meanwhile. */
   async trainAdapter() {
     await this.init();
-    this.requireUnlocked('train the adapter');
+    this.protection.requireUnlocked('training the adapter');
     await this.adapter.train();
   }
 
@@ -488,48 +446,33 @@ export class AgentController extends EventTarget {
   /** Everything stored, as one JSON file (memories, thumbnails, tasks, adapters, settings). */
   async exportData(): Promise<Blob> {
     await this.init();
-    this.requireUnlocked('export');
-    const plain = await exportAll(this.db!);
-    // With encryption on, the file is sealed too: it opens only with the same passphrase.
-    const lock = this.lock!;
-    return lock.enabled && lock.key ? sealExport(await plain.text(), lock.key, lock.parameters!) : plain;
+    this.protection.requireUnlocked('exporting');
+    return this.protection.sealedIfOn(await exportAll(this.db!));
   }
 
   /** Imports the encrypted export waiting for its passphrase; a wrong one is refused and it keeps waiting. */
   async importWithPassphrase(passphrase: string): Promise<string | null> {
-    const file = this.pendingImport;
-    if (!file) return null;
-    return this.importData(file, passphrase).catch(() => null);
+    const file = this.protection.pending;
+    return file ? this.importData(file, passphrase).catch(() => null) : null;
   }
 
   cancelImport() {
-    this.pendingImport = null;
-    this.setProtection({ importNeedsPassphrase: false });
+    this.protection.cancelImport();
   }
 
   /** Imports an export; a bad file is refused with a message and nothing changes. */
   async importData(file: Blob, passphrase?: string): Promise<string> {
     await this.init();
     try {
-      this.requireUnlocked('import');
-      // A switch rewrites records in batches; an import replacing one meanwhile could be undone by it.
-      if (this.state.protection.busy) throw new ImportError('Encryption is being switched; import again when it has finished. Nothing was imported.');
-      let text = await file.text();
-      if (isSealedExport(text)) {
-        if (passphrase === undefined) {
-          this.pendingImport = file;
-          this.state.notice = 'This export is encrypted: enter its passphrase to import it.';
-          this.setProtection({ importNeedsPassphrase: true, error: null });
-          return this.state.notice;
-        }
-        this.setProtection({ busy: 'Opening the encrypted export…', error: null });
-        text = await openSealedExport(text, passphrase).finally(() => this.setProtection({ busy: null }));
-        this.pendingImport = null;
-        this.setProtection({ importNeedsPassphrase: false });
+      const text = await this.protection.importText(file, passphrase);
+      if (text === null) {
+        this.state.notice = 'This export is encrypted: enter its passphrase to import it.';
+        this.changed();
+        return this.state.notice;
       }
       const summary = await importAll(this.db!, text);
       await this.adapter.reload(this.db!);
-      this.setProtection({ redact: await repo.getSetting(this.db!, REDACT_SETTING, false) }); // imported settings include it
+      await this.protection.settingsChanged();
       const streams = await repo.listStreams(this.db!);
       if (!this.state.capturing && streams.length) await this.showStream(streams[streams.length - 1].id);
       this.state.notice = `Imported ${summary.memories} memories from ${summary.streams} streams, ${summary.tasks} questions and ${summary.adapters} adapters.`;
@@ -537,9 +480,7 @@ export class AgentController extends EventTarget {
       this.changed();
       return this.state.notice;
     } catch (e) {
-      if (e instanceof WrongPassphraseError) this.setProtection({ error: e.message });
-      const known = e instanceof ImportError || e instanceof WrongPassphraseError || e instanceof LockedError;
-      this.fail(known ? e.message : `Import failed: ${e instanceof Error ? e.message : String(e)}. Nothing was changed.`);
+      this.fail(e instanceof ImportError || isProtectionError(e) ? e.message : `Import failed: ${e instanceof Error ? e.message : String(e)}. Nothing was changed.`);
       throw e;
     }
   }
@@ -561,9 +502,7 @@ export class AgentController extends EventTarget {
     // A training that finished after the deletion would store a version of deleted data.
     await this.adapter.cancel();
     await repo.deleteEverything(this.db);
-    // Locked (a forgotten passphrase): with the data gone, the lock goes too, or the store stays unusable.
-    if (this.lock?.locked) await this.lock.forget();
-    this.setProtection({ error: null, redact: false }); // settings were deleted with the rest
+    await this.protection.afterDeleteEverything();
     await this.adapter.reload(this.db);
     Object.assign(this.state, { streamId: null, memories: [], rejected: [], chat: [], notice: 'Everything was deleted.' });
     this.changed();

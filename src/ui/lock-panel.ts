@@ -5,7 +5,7 @@
  * import-passphrase, import-cancel); passphrases leave the element only in those events.
  */
 import { LitElement, css, html, nothing } from 'lit';
-import type { ProtectionState } from '../agent/controller';
+import type { ProtectionState } from '../agent/protection';
 
 export class TmLockPanel extends LitElement {
   static override properties = {
