@@ -20,6 +20,8 @@ export interface LockRecord {
   check: Sealed;
   /** 'on' = records are (being) sealed; 'turning-off' = records are being opened for good. */
   mode: 'on' | 'turning-off';
+  /** Set once a sealing pass has finished: later unlocks need not scan the stores again. */
+  sealedAll?: boolean;
 }
 
 const BATCH = 100;
@@ -74,7 +76,7 @@ export class PassphraseLock implements KeyHolder {
     await this.db.put('settings', { key: LOCK_SETTING, value: record });
     this.record = record;
     this.key = key;
-    await this.convert('seal', onProgress);
+    await this.finishSwitch(onProgress);
   }
 
   /** Checks the passphrase against the check value, then finishes any switch a crash interrupted. */
@@ -90,7 +92,7 @@ export class PassphraseLock implements KeyHolder {
     if (!this.record) return;
     const key = await this.keyFor(passphrase);
     this.key = key;
-    const record: LockRecord = { ...this.record, mode: 'turning-off' };
+    const record: LockRecord = { ...this.record, mode: 'turning-off', sealedAll: false };
     await this.db.put('settings', { key: LOCK_SETTING, value: record });
     this.record = record;
     await this.finishSwitch(onProgress);
@@ -119,7 +121,12 @@ export class PassphraseLock implements KeyHolder {
 
   private async finishSwitch(onProgress?: (done: number) => void) {
     if (this.record!.mode === 'on') {
+      if (this.record!.sealedAll) return;
       await this.convert('seal', onProgress);
+      // Every write since the lock record went in was sealed, so nothing plain can be left now.
+      const record: LockRecord = { ...this.record!, sealedAll: true };
+      await this.db.put('settings', { key: LOCK_SETTING, value: record });
+      this.record = record;
       return;
     }
     await this.convert('open', onProgress);

@@ -191,8 +191,11 @@ describe('encryption at rest', () => {
       const first = await lockm.PassphraseLock.load(db);
       for (let i = 0; i < 5; i++) await repo.putMemory(db, memory(i));
       await first.enable(pass, undefined, 100_000);
-      // As if the sealing pass had stopped before reaching these: plaintext records under an 'on' lock.
+      const complete = (await db.get('settings', lockm.LOCK_SETTING))!.value as { sealedAll?: boolean };
+      // As if the sealing pass had stopped before reaching these: plaintext records under an 'on'
+      // lock whose pass has not finished.
       for (let i = 5; i < 8; i++) await db.put('memories', memory(i));
+      await db.put('settings', { key: lockm.LOCK_SETTING, value: { ...complete, sealedAll: false } });
       db.close();
 
       db = await dbm.openTaskMemDb(name);
@@ -219,6 +222,7 @@ describe('encryption at rest', () => {
       await third.unlock(pass);
       const plainRaw = await db.getAll('memories');
       const out = {
+        markedComplete: complete.sealedAll === true,
         lockedOnLoad, readWhileLocked, writeWhileLocked, wrongUnlock, countAfterRefusals, allSealedAfterUnlock, textsAfterUnlock, lockedMidOff,
         anySealedAfterOff: plainRaw.some(sealed.isSealedRecord), textsAfterOff: plainRaw.map((m: { text: string }) => m.text),
         lockGone: (await db.get('settings', lockm.LOCK_SETTING)) === undefined && !third.enabled,
@@ -229,7 +233,7 @@ describe('encryption at rest', () => {
     });
     const texts = Array.from({ length: 8 }, (_, i) => `memory ${i}`);
     expect(r).toEqual({
-      lockedOnLoad: true, readWhileLocked: 'LockedError', writeWhileLocked: 'LockedError', wrongUnlock: 'WrongPassphraseError', countAfterRefusals: 8,
+      markedComplete: true, lockedOnLoad: true, readWhileLocked: 'LockedError', writeWhileLocked: 'LockedError', wrongUnlock: 'WrongPassphraseError', countAfterRefusals: 8,
       allSealedAfterUnlock: true, textsAfterUnlock: texts, lockedMidOff: true, anySealedAfterOff: false, textsAfterOff: texts, lockGone: true,
     });
   });
