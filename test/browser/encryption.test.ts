@@ -176,6 +176,16 @@ describe('encryption at rest', () => {
     await expect.poll(memoryTexts).toEqual(TEXTS);
     // The redaction switch survived the reloads; it masks new memories only, so these are untouched.
     expect(await redactBox.isChecked()).toBe(true);
+
+    // The sealed export also opens in a store without encryption, and is stored plain there.
+    await agent().evaluate((el: TaskmemAgent) => el.controller!.deleteEverything());
+    await agent().evaluate((el: TaskmemAgent, text) => el.controller!.importData(new Blob([text])), exported);
+    await importForm.getByLabel('Passphrase of the encrypted export').fill(PASS);
+    await importForm.getByRole('button', { name: 'Import' }).click();
+    await expect.poll(memoryTexts, { timeout: 60_000 }).toEqual(TEXTS);
+    expect(await lockState()).toMatch(/is off/);
+    const plainAgain = await rawDump();
+    for (const s of SECRETS) expect(plainAgain).toContain(s);
   });
   it('finishes a switch that a crash interrupted, in either direction, and loses nothing', async () => {
     await page.goto(`${url}/test/browser/harness/lock.html`);
