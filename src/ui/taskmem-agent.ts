@@ -206,7 +206,9 @@ export class TaskmemAgent extends LitElement {
       </section>
       <section>
         <h2>Memories</h2>
-        <tm-timeline class="timeline" exportparts="timeline, memory, rejected" .memories=${s.memories} .rejected=${s.rejected} .highlight=${this.highlight}></tm-timeline>
+        ${s.protection.locked
+          ? html`<p class="notice" part="locked-note">Your memories are encrypted: unlock them with your passphrase to see them.</p>`
+          : html`<tm-timeline class="timeline" exportparts="timeline, memory, rejected" .memories=${s.memories} .rejected=${s.rejected} .highlight=${this.highlight}></tm-timeline>`}
         <div class="data" part="data-controls">
           <button part="button" @click=${() => this.exportData()}>Export</button>
           <button part="button" @click=${() => (this.renderRoot.querySelector('input.import') as HTMLInputElement).click()}>Import</button>

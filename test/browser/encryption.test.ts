@@ -127,6 +127,8 @@ describe('encryption at rest', () => {
     await openApp();
     await expect.poll(lockState).toMatch(/locked/);
     expect(await memoryTexts()).toEqual([]);
+    expect(await agent().locator('[part="locked-note"]').textContent()).toMatch(/unlock them with your passphrase to see them/);
+    expect(await agent().evaluate((el: TaskmemAgent) => el.controller!.state.memories.length)).toBe(0);
 
     // A wrong passphrase is refused and changes nothing.
     await panel.getByLabel('Passphrase').fill('violet tractor mango 43');
