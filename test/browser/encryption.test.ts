@@ -189,7 +189,7 @@ describe('encryption at rest', () => {
     const plainAgain = await rawDump();
     for (const s of SECRETS) expect(plainAgain).toContain(s);
   });
-  it('finishes a switch that a crash interrupted, in either direction, and loses nothing', async () => {
+  it('finishes a switch that a crash interrupted, in either direction, and loses nothing; the lock outlives delete-everything until forgotten', async () => {
     await page.goto(`${url}/test/browser/harness/lock.html`);
     await page.waitForFunction(() => document.title === 'lock ready');
     const r = await page.evaluate(async () => {
@@ -233,12 +233,30 @@ describe('encryption at rest', () => {
       const lockedMidOff = third.locked;
       await third.unlock(pass);
       const plainRaw = await db.getAll('memories');
-      const out = {
+      const out: Record<string, unknown> = {
         markedComplete: complete.sealedAll === true,
         lockedOnLoad, readWhileLocked, writeWhileLocked, wrongUnlock, countAfterRefusals, allSealedAfterUnlock, textsAfterUnlock, lockedMidOff,
         anySealedAfterOff: plainRaw.some(sealed.isSealedRecord), textsAfterOff: plainRaw.map((m: { text: string }) => m.text),
         lockGone: (await db.get('settings', lockm.LOCK_SETTING)) === undefined && !third.enabled,
       };
+      db.close();
+
+      // A forgotten passphrase: "delete everything" keeps the lock of a store in use, and removes
+      // it (forget) only once the locked data is gone.
+      await dbm.deleteTaskMemDb(name);
+      db = await dbm.openTaskMemDb(name);
+      const fourth = await lockm.PassphraseLock.load(db);
+      await fourth.enable(pass, undefined, 100_000);
+      await repo.putMemory(db, memory(0));
+      await repo.setSetting(db, 'some.setting', 1);
+      db.close();
+      db = await dbm.openTaskMemDb(name);
+      const fifth = await lockm.PassphraseLock.load(db);
+      const forgetWithData = await errorName(() => fifth.forget());
+      await repo.deleteEverything(db);
+      const lockKeptByDelete = (await db.get('settings', lockm.LOCK_SETTING)) !== undefined && (await db.get('settings', 'some.setting')) === undefined;
+      await fifth.forget();
+      Object.assign(out, { forgetWithData, lockKeptByDelete, forgotten: !fifth.enabled && (await db.get('settings', lockm.LOCK_SETTING)) === undefined });
       db.close();
       await dbm.deleteTaskMemDb(name);
       return out;
@@ -247,6 +265,7 @@ describe('encryption at rest', () => {
     expect(r).toEqual({
       markedComplete: true, lockedOnLoad: true, readWhileLocked: 'LockedError', writeWhileLocked: 'LockedError', wrongUnlock: 'WrongPassphraseError', countAfterRefusals: 8,
       allSealedAfterUnlock: true, textsAfterUnlock: texts, lockedMidOff: true, anySealedAfterOff: false, textsAfterOff: texts, lockGone: true,
+      forgetWithData: 'Error', lockKeptByDelete: true, forgotten: true,
     });
   });
 });
