@@ -17,6 +17,7 @@ import { thumbnailOf } from './thumbnail';
 import { exportAll, importAll, ImportError } from '../store/transfer';
 import type { AdapterTrainingOptions, DevicePreference } from '../worker/protocol';
 import { AdapterManager, type AdapterState } from './adapter-manager';
+import { isProtectionError, ProtectionManager, type ProtectionState } from './protection';
 
 export interface ModelState {
   id: string;
@@ -49,6 +50,8 @@ export interface AgentState {
   rejected: { clipIndex: number; t0: number; t1: number; reason: string }[];
   chat: ChatEntry[];
   adapter: AdapterState;
+  /** Encryption at rest and redaction (the lock panel). */
+  protection: ProtectionState;
   error: string | null;
   notice: string | null;
 }
@@ -74,6 +77,7 @@ export class AgentController extends EventTarget {
   private chatId = 0;
   private spec: ModelSpec;
   private readonly adapter: AdapterManager;
+  private readonly protection: ProtectionManager;
   private initialized: Promise<void> | null = null;
   private modelLoading: Promise<void> | null = null;
 
@@ -96,6 +100,17 @@ export class AgentController extends EventTarget {
       },
       emit: (type, detail) => this.dispatchEvent(new CustomEvent(type, { detail })),
     });
+    this.protection = new ProtectionManager({
+      changed: () => {
+        this.state.protection = this.protection.state;
+        this.changed();
+      },
+      showStored: () => this.showStored(),
+      hideAll: () => {
+        this.stop();
+        Object.assign(this.state, { streamId: null, memories: [], rejected: [], chat: [] });
+      },
+    });
     this.state = {
       model: { id: options.modelId, status: 'idle', loadedBytes: 0, totalBytes: 0, device: null, dtype: options.dtype ?? this.spec.defaultDtype, notice: null },
       capturing: false,
@@ -107,6 +122,7 @@ export class AgentController extends EventTarget {
       rejected: [],
       chat: [],
       adapter: { ...this.adapter.state },
+      protection: this.protection.state,
       error: null,
       notice: null,
     };
@@ -134,15 +150,53 @@ export class AgentController extends EventTarget {
   init(): Promise<void> {
     this.initialized ??= (async () => {
       this.db = await openTaskMemDb(this.options.dbName);
-      await this.adapter.load(this.db);
-      const streams = await repo.listStreams(this.db);
-      const last = streams[streams.length - 1];
-      if (last) await this.showStream(last.id);
+      await this.protection.load(this.db);
+      // Locked: nothing is read until the passphrase is given (unlock() shows the memories then).
+      if (!this.protection.locked) await this.showStored();
     })().catch((e: unknown) => {
       this.initialized = null; // a later call may try again
       throw e;
     });
     return this.initialized;
+  }
+
+  /** Activates the newest adapter and shows the newest stream. */
+  private async showStored() {
+    const db = this.db!;
+    await this.adapter.load(db);
+    const streams = await repo.listStreams(db);
+    const last = streams[streams.length - 1];
+    if (last) await this.showStream(last.id);
+  }
+
+  /** Switches encryption at rest on: stored private records are sealed in one pass, new ones as written. */
+  async enableEncryption(passphrase: string) {
+    await this.init();
+    await this.protection.enable(passphrase);
+  }
+
+  /** Gives the passphrase; right: the memories are shown; wrong: refused, nothing changes. */
+  async unlock(passphrase: string) {
+    await this.init();
+    await this.protection.unlock(passphrase);
+  }
+
+  /** Decrypts every record for good and removes the lock; asks the passphrase again on purpose. */
+  async disableEncryption(passphrase: string) {
+    await this.init();
+    await this.protection.disable(passphrase);
+  }
+
+  /** Forgets the key now: capture stops and nothing private stays on screen until the next unlock. */
+  async lockNow() {
+    await this.init();
+    this.protection.lockNow();
+  }
+
+  /** Masking of secrets and personal data in new memories and answers (off by default). */
+  async setRedaction(on: boolean) {
+    await this.init();
+    await this.protection.setRedaction(on);
   }
 
   async showStream(streamId: string) {
@@ -197,6 +251,12 @@ export class AgentController extends EventTarget {
   /** Starts memorizing a source; memories appear in `state.memories` as they are written. */
   async start(source: FrameSource) {
     await this.init();
+    if (this.protection.locked) {
+      // Refused rather than queued: while locked no memory could be stored encrypted.
+      source.stop();
+      this.fail('Your memories are locked: unlock them with your passphrase before capturing, so new memories are stored encrypted.');
+      return;
+    }
     this.stop();
     const stream: StreamRecord = {
       id: `${source.kind}-${Date.now().toString(36)}`,
@@ -266,7 +326,7 @@ export class AgentController extends EventTarget {
         const result = await this.client.memorize(clip, this.adapter.memorizeVersion, this.adapter.recentClipCount);
         if (result.ok) {
           const thumb = await thumbnailOf(clip.frames[clip.frames.length - 1]).catch(() => undefined);
-          const memory: StoredMemory = { ...result.memory, createdAt: Date.now(), thumbnail: thumb };
+          const memory: StoredMemory = { ...result.memory, text: this.protection.redacted(result.memory.text), createdAt: Date.now(), thumbnail: thumb };
           await repo.putMemory(this.db!, memory);
           this.state.memories = [...this.state.memories, memory];
           this.dispatchEvent(new CustomEvent('memory', { detail: memory }));
@@ -307,6 +367,11 @@ export class AgentController extends EventTarget {
       this.fail('That question is too long (2000 characters at most).');
       return;
     }
+    if (this.protection.locked) {
+      this.fail('Your memories are locked: unlock them with your passphrase to ask about them.');
+      return;
+    }
+    const redacted = (t: string) => this.protection.redacted(t);
     const user: ChatEntry = { id: ++this.chatId, role: 'user', text: q, pending: false, citations: [], abstained: false };
     const replyId = ++this.chatId;
     // Entries are replaced, never mutated, so components see every change.
@@ -321,20 +386,20 @@ export class AgentController extends EventTarget {
       const answer = await this.answer(q, {
         onToken: (t) => {
           streamed += t;
-          update({ text: streamed });
+          update({ text: redacted(streamed) });
         },
       });
       update({
         pending: false,
-        text: answer.abstained ? "I don't know: my memory of this stream doesn't say." : answer.text,
+        text: answer.abstained ? "I don't know: my memory of this stream doesn't say." : redacted(answer.text),
         citations: answer.citations,
         abstained: answer.abstained,
       });
       await repo.addTask(this.db!, {
-        askedAt: Date.now(), streamId: this.state.streamId, streamTime: this.source?.now() ?? null, question: q,
-        type: inferQuestionType(q), answer: answer.text, answered: !answer.abstained, citations: answer.citations,
+        askedAt: Date.now(), streamId: this.state.streamId, streamTime: this.source?.now() ?? null, question: redacted(q),
+        type: inferQuestionType(q), answer: redacted(answer.text), answered: !answer.abstained, citations: answer.citations,
       });
-      this.dispatchEvent(new CustomEvent('answer', { detail: { question: q, answer: answer.text, abstained: answer.abstained, citations: answer.citations } }));
+      this.dispatchEvent(new CustomEvent('answer', { detail: { question: redacted(q), answer: redacted(answer.text), abstained: answer.abstained, citations: answer.citations } }));
       // Not awaited: an automatic training runs alongside memorization and reports through state.adapter.
       void this.adapter.onTaskAdded();
     } catch (e) {
@@ -345,6 +410,7 @@ export class AgentController extends EventTarget {
   /** Trains a new adapter version on the recent questions and clips; memorization goes on meanwhile. */
   async trainAdapter() {
     await this.init();
+    this.protection.requireUnlocked('training the adapter');
     await this.adapter.train();
   }
 
@@ -380,15 +446,33 @@ export class AgentController extends EventTarget {
   /** Everything stored, as one JSON file (memories, thumbnails, tasks, adapters, settings). */
   async exportData(): Promise<Blob> {
     await this.init();
-    return exportAll(this.db!);
+    this.protection.requireUnlocked('exporting');
+    return this.protection.sealedIfOn(await exportAll(this.db!));
+  }
+
+  /** Imports the encrypted export waiting for its passphrase; a wrong one is refused and it keeps waiting. */
+  async importWithPassphrase(passphrase: string): Promise<string | null> {
+    const file = this.protection.pending;
+    return file ? this.importData(file, passphrase).catch(() => null) : null;
+  }
+
+  cancelImport() {
+    this.protection.cancelImport();
   }
 
   /** Imports an export; a bad file is refused with a message and nothing changes. */
-  async importData(file: Blob): Promise<string> {
+  async importData(file: Blob, passphrase?: string): Promise<string> {
     await this.init();
     try {
-      const summary = await importAll(this.db!, await file.text());
+      const text = await this.protection.importText(file, passphrase);
+      if (text === null) {
+        this.state.notice = 'This export is encrypted: enter its passphrase to import it.';
+        this.changed();
+        return this.state.notice;
+      }
+      const summary = await importAll(this.db!, text);
       await this.adapter.reload(this.db!);
+      await this.protection.settingsChanged();
       const streams = await repo.listStreams(this.db!);
       if (!this.state.capturing && streams.length) await this.showStream(streams[streams.length - 1].id);
       this.state.notice = `Imported ${summary.memories} memories from ${summary.streams} streams, ${summary.tasks} questions and ${summary.adapters} adapters.`;
@@ -396,7 +480,7 @@ export class AgentController extends EventTarget {
       this.changed();
       return this.state.notice;
     } catch (e) {
-      this.fail(e instanceof ImportError ? e.message : `Import failed: ${e instanceof Error ? e.message : String(e)}. Nothing was changed.`);
+      this.fail(e instanceof ImportError || isProtectionError(e) ? e.message : `Import failed: ${e instanceof Error ? e.message : String(e)}. Nothing was changed.`);
       throw e;
     }
   }
@@ -418,6 +502,7 @@ export class AgentController extends EventTarget {
     // A training that finished after the deletion would store a version of deleted data.
     await this.adapter.cancel();
     await repo.deleteEverything(this.db);
+    await this.protection.afterDeleteEverything();
     await this.adapter.reload(this.db);
     Object.assign(this.state, { streamId: null, memories: [], rejected: [], chat: [], notice: 'Everything was deleted.' });
     this.changed();

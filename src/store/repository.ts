@@ -4,22 +4,25 @@
  */
 import type { Db } from './db';
 import type { AdapterRecord, StoredMemory, StreamRecord, TaskRecord } from './schema';
+// Private fields are sealed on write and opened on read while a passphrase lock is on (sealed.ts).
+import { forRead, forWrite } from './sealed';
+import { LOCK_SETTING } from './lock';
 
 export async function putStream(db: Db, stream: StreamRecord) {
-  await db.put('streams', stream);
+  await db.put('streams', await forWrite(db, 'streams', stream));
 }
 
 export async function listStreams(db: Db): Promise<StreamRecord[]> {
-  return db.getAllFromIndex('streams', 'byCreated');
+  return forRead(db, 'streams', await db.getAllFromIndex('streams', 'byCreated'));
 }
 
 export async function putMemory(db: Db, memory: StoredMemory) {
-  await db.put('memories', memory);
+  await db.put('memories', await forWrite(db, 'memories', memory));
 }
 
 /** A stream's memories in clip order (the compound key sorts them). */
 export async function memoriesOf(db: Db, streamId: string): Promise<StoredMemory[]> {
-  return db.getAll('memories', IDBKeyRange.bound([streamId, -Infinity], [streamId, Infinity]));
+  return forRead(db, 'memories', await db.getAll('memories', IDBKeyRange.bound([streamId, -Infinity], [streamId, Infinity])));
 }
 
 export async function countMemories(db: Db): Promise<number> {
@@ -27,19 +30,19 @@ export async function countMemories(db: Db): Promise<number> {
 }
 
 export async function addTask(db: Db, task: Omit<TaskRecord, 'id'>): Promise<number> {
-  return db.add('tasks', task as TaskRecord);
+  return db.add('tasks', await forWrite(db, 'tasks', task as TaskRecord));
 }
 
 export async function listTasks(db: Db): Promise<TaskRecord[]> {
-  return db.getAllFromIndex('tasks', 'byAsked');
+  return forRead(db, 'tasks', await db.getAllFromIndex('tasks', 'byAsked'));
 }
 
 export async function putAdapter(db: Db, adapter: AdapterRecord) {
-  await db.put('adapters', adapter);
+  await db.put('adapters', await forWrite(db, 'adapters', adapter));
 }
 
 export async function adaptersOf(db: Db, modelId: string): Promise<AdapterRecord[]> {
-  const all = await db.getAllFromIndex('adapters', 'byModel', modelId);
+  const all = await forRead(db, 'adapters', await db.getAllFromIndex('adapters', 'byModel', modelId));
   return all.sort((a, b) => a.layer - b.layer || a.version - b.version);
 }
 
@@ -72,6 +75,9 @@ export async function deleteStream(db: Db, streamId: string) {
 export async function deleteEverything(db: Db) {
   const names = ['streams', 'memories', 'tasks', 'adapters', 'settings'] as const;
   const tx = db.transaction([...names], 'readwrite');
-  await Promise.all(names.map((n) => tx.objectStore(n).clear()));
+  await Promise.all(names.filter((n) => n !== 'settings').map((n) => tx.objectStore(n).clear()));
+  // Every setting but the passphrase lock: encryption stays on for what is stored next.
+  await tx.objectStore('settings').delete(IDBKeyRange.upperBound(LOCK_SETTING, true));
+  await tx.objectStore('settings').delete(IDBKeyRange.lowerBound(LOCK_SETTING, true));
   await tx.done;
 }

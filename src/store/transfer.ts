@@ -5,6 +5,8 @@
  */
 import type { Db } from './db';
 import type { AdapterRecord, SettingRecord, StoredMemory, StreamRecord, TaskRecord } from './schema';
+import { forRead, forWrite } from './sealed';
+import { LOCK_SETTING } from './lock';
 
 export const EXPORT_FORMAT = 'taskmem-export';
 export const EXPORT_VERSION = 1;
@@ -47,11 +49,12 @@ function fromBase64(b64: string): Uint8Array {
 
 export async function exportAll(db: Db): Promise<Blob> {
   const [streams, memories, tasks, adapters, settings] = await Promise.all([
-    db.getAll('streams'),
-    db.getAll('memories'),
-    db.getAll('tasks'),
-    db.getAll('adapters'),
-    db.getAll('settings'),
+    db.getAll('streams').then((r) => forRead(db, 'streams', r)),
+    db.getAll('memories').then((r) => forRead(db, 'memories', r)),
+    db.getAll('tasks').then((r) => forRead(db, 'tasks', r)),
+    db.getAll('adapters').then((r) => forRead(db, 'adapters', r)),
+    // The passphrase lock belongs to this device; an encrypted export carries its own (sealed-export.ts).
+    db.getAll('settings').then((r) => r.filter((s) => s.key !== LOCK_SETTING)),
   ]);
   const file: ExportFile = {
     format: EXPORT_FORMAT,
@@ -181,7 +184,7 @@ export function parseExport(text: string) {
 
 /** Imports a validated export in one transaction; existing records with the same keys are replaced. */
 export async function importAll(db: Db, text: string): Promise<ImportSummary> {
-  const data = parseExport(text);
+  const data = await sealForImport(db, parseExport(text));
   const tx = db.transaction(['streams', 'memories', 'tasks', 'adapters', 'settings'], 'readwrite');
   const idMap = new Map<number, number>();
   const done = tx.done;
@@ -207,4 +210,20 @@ export async function importAll(db: Db, text: string): Promise<ImportSummary> {
     throw new ImportError(`Import failed while writing (${e instanceof Error ? e.message : String(e)}); nothing was changed.`);
   }
   return { streams: data.streams.length, memories: data.memories.length, tasks: data.tasks.length, adapters: data.adapters.length };
+}
+
+/**
+ * Puts validated records in the form this store keeps them: sealed while a passphrase lock is on
+ * (WebCrypto cannot run inside the write transaction, so this happens before it), and never the
+ * file's own copy of a lock setting, which would make the store's data unopenable.
+ */
+async function sealForImport(db: Db, data: ReturnType<typeof parseExport>): Promise<ReturnType<typeof parseExport>> {
+  const all = <T extends object>(store: 'streams' | 'memories' | 'tasks' | 'adapters', rows: T[]) => Promise.all(rows.map((r) => forWrite(db, store, r)));
+  return {
+    streams: await all('streams', data.streams),
+    memories: await all('memories', data.memories),
+    tasks: await all('tasks', data.tasks),
+    adapters: await all('adapters', data.adapters),
+    settings: data.settings.filter((s) => s.key !== LOCK_SETTING),
+  };
 }

@@ -15,6 +15,7 @@ import './timeline';
 import './chat';
 import './model-panel';
 import './adapter-panel';
+import './lock-panel';
 
 const ALL_SOURCES: SourceKind[] = ['webcam', 'screen', 'file', 'demo'];
 
@@ -133,7 +134,13 @@ export class TaskmemAgent extends LitElement {
   }
 
   private async exportData() {
-    const blob = await this.controller!.exportData();
+    const c = this.controller!;
+    const blob = await c.exportData().catch((e: unknown) => {
+      c.state.error = e instanceof Error ? e.message : String(e);
+      this.tick++;
+      return null;
+    });
+    if (!blob) return;
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
     a.download = `taskmem-export-${new Date().toISOString().slice(0, 10)}.json`;
@@ -174,6 +181,16 @@ export class TaskmemAgent extends LitElement {
         <video part="preview" muted playsinline ?hidden=${!s.capturing || s.sourceTitle?.startsWith('Demo') === true}></video>
         ${s.error ? html`<p class="error" role="alert" part="error">${s.error}</p>` : nothing}
         ${s.notice ? html`<p class="notice" role="status" part="notice">${s.notice}</p>` : nothing}
+        <h2>Protection</h2>
+        <tm-lock-panel exportparts="lock-panel, lock-state, lock-busy, lock-error, unlock-form, enable-form, disable-form, import-passphrase-form, redact"
+          .protection=${s.protection}
+          @lock-enable=${(e: CustomEvent) => void this.controller?.enableEncryption(e.detail.passphrase)}
+          @lock-unlock=${(e: CustomEvent) => void this.controller?.unlock(e.detail.passphrase)}
+          @lock-disable=${(e: CustomEvent) => void this.controller?.disableEncryption(e.detail.passphrase)}
+          @lock-now=${() => void this.controller?.lockNow()}
+          @redact-change=${(e: CustomEvent) => void this.controller?.setRedaction(e.detail.on)}
+          @import-passphrase=${(e: CustomEvent) => void this.controller?.importWithPassphrase(e.detail.passphrase)}
+          @import-cancel=${() => this.controller?.cancelImport()}></tm-lock-panel>
         <tm-model-panel exportparts="model-panel" .model=${s.model} .queue=${s.queue} ?memorizing=${s.memorizing} ?locked=${s.capturing}
           @model-change=${(e: CustomEvent) => this.changeModel(e.detail)}></tm-model-panel>
         <h2>What to remember</h2>
@@ -189,7 +206,9 @@ export class TaskmemAgent extends LitElement {
       </section>
       <section>
         <h2>Memories</h2>
-        <tm-timeline class="timeline" exportparts="timeline, memory, rejected" .memories=${s.memories} .rejected=${s.rejected} .highlight=${this.highlight}></tm-timeline>
+        ${s.protection.locked
+          ? html`<p class="notice" part="locked-note">Your memories are encrypted: unlock them with your passphrase to see them.</p>`
+          : html`<tm-timeline class="timeline" exportparts="timeline, memory, rejected" .memories=${s.memories} .rejected=${s.rejected} .highlight=${this.highlight}></tm-timeline>`}
         <div class="data" part="data-controls">
           <button part="button" @click=${() => this.exportData()}>Export</button>
           <button part="button" @click=${() => (this.renderRoot.querySelector('input.import') as HTMLInputElement).click()}>Import</button>
