@@ -177,7 +177,7 @@ export async function evaluate(manifestPaths: string[], opts: EvalOptions = {}):
                 }
                 steer(false);
                 return answerFromMemory(answerer, visible as ProtocolMemory[], q.question, {
-                  asOf: q.t, choices: q.choices, maxContextLines: spec.answer.contextLines,
+                  asOf: q.t, choices: q.choices, maxContextLines: spec.answer.contextLines, contextUnit: spec.answer.unit,
                 });
               },
             },

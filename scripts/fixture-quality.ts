@@ -31,7 +31,7 @@ useLocalModels();
 const spec = getModelSpec(FIXTURE_MODEL_ID);
 const vlm = await Vlm.load(spec);
 const answerer = await vlm.answerer();
-const answerOpts = { maxContextLines: spec.answer.contextLines };
+const answerOpts = { maxContextLines: spec.answer.contextLines, contextUnit: spec.answer.unit };
 const dir = mkdtempSync(join(tmpdir(), 'taskmem-quality-'));
 const rows: string[] = [];
 const all: ReturnType<typeof scoreMemory>[] = [];

@@ -355,7 +355,7 @@ export class AgentController extends EventTarget {
       { generate: (messages, _f, o) => client.generate(messages, { maxNewTokens: o?.maxNewTokens, onToken: o?.onToken }) },
       memories,
       question,
-      { maxContextLines: this.spec.answer.contextLines, ...opts },
+      { maxContextLines: this.spec.answer.contextLines, contextUnit: this.spec.answer.unit, ...opts },
     );
   }
 

@@ -40,6 +40,8 @@ export interface AnswerSettings {
   modelId?: string;
   /** Memory lines the answerer reads: all of memory while it fits, else the best-matching lines. */
   contextLines: number;
+  /** A line is a whole memory (default) or one clause of one, for answerers with a tiny context. */
+  unit?: 'memory' | 'clause';
 }
 
 export const FIXTURE_MODEL_ID = 'taskmem/qwen3-vl-fixture';
@@ -56,8 +58,8 @@ export const MODEL_REGISTRY: ModelSpec[] = [
     dtypes: ['fp32'],
     defaultDtype: 'fp32',
     steerPrepared: true,
-    // Its context holds a few memory lines well; retrieval picks them (src/recall/context.ts).
-    answer: { modelId: ANSWER_FIXTURE_ID, contextLines: 4 },
+    // It reads a few short lines well: retrieval picks the clauses that name what is asked about.
+    answer: { modelId: ANSWER_FIXTURE_ID, contextLines: 4, unit: 'clause' },
   },
   {
     id: 'onnx-community/Qwen3-VL-2B-Instruct-ONNX',
@@ -106,7 +108,7 @@ export const ANSWER_MODELS: ModelSpec[] = [
     dtypes: ['fp32'],
     defaultDtype: 'fp32',
     steerPrepared: true,
-    answer: { contextLines: 4 },
+    answer: { contextLines: 4, unit: 'clause' },
   },
 ];
 

@@ -8,6 +8,7 @@ import type { GenerateOptions } from '../memorize/vlm';
 import type { ChatMessage } from '../memorize/prompt';
 import { ABSTAIN_ANSWER, answerMessages } from './answer-prompt';
 import { selectAnswerContext } from './context';
+import { clausePassages } from './passages';
 
 export interface AnswerGenerator {
   generate(messages: ChatMessage[], frames: [], opts?: GenerateOptions): Promise<string>;
@@ -31,6 +32,8 @@ export interface AnswerOptions {
   /** Only memories of clips that ended by this stream time are visible. */
   asOf?: number;
   maxContextLines?: number;
+  /** What a context line is: a whole memory (default) or one clause of one (see passages.ts). */
+  contextUnit?: 'memory' | 'clause';
   maxNewTokens?: number;
   onToken?: (text: string) => void;
 }
@@ -69,7 +72,8 @@ export async function answerFromMemory(
   opts: AnswerOptions = {},
 ): Promise<Answer> {
   const visible = opts.asOf === undefined ? memories : memories.filter((m) => m.t1 <= opts.asOf!);
-  const context = selectAnswerContext(visible, question, opts.maxContextLines ?? 12);
+  const passages = opts.contextUnit === 'clause' ? clausePassages(visible) : visible;
+  const context = selectAnswerContext(passages, question, opts.maxContextLines ?? 12);
   if (!context.length) return { text: ABSTAIN_ANSWER, abstained: true, citations: [], context };
   const raw = await model.generate(answerMessages({ memories: context, question, choices: opts.choices }), [], {
     maxNewTokens: opts.maxNewTokens ?? 16,
@@ -77,6 +81,8 @@ export async function answerFromMemory(
   });
   const text = raw.trim();
   const abstained = isAbstention(text);
-  const citations = abstained ? [] : citeMemories(context, question, text).map(({ streamId, clipIndex }) => ({ streamId, clipIndex }));
+  // Passages of one clip cite it once.
+  const cited = new Map(abstained ? [] : citeMemories(context, question, text).map(({ streamId, clipIndex }) => [`${streamId}/${clipIndex}`, { streamId, clipIndex }]));
+  const citations = [...cited.values()];
   return { text: abstained ? ABSTAIN_ANSWER : text, abstained, citations, context };
 }

@@ -14,6 +14,7 @@ import { parseMemory } from '../../src/world/language';
 import { answerFromMemory as memoryAnswer } from '../../src/world/questions';
 import type { EventLog } from '../../src/world/types';
 import { selectAnswerContext } from '../../src/recall/context';
+import { clausePassages } from '../../src/recall/passages';
 import { FIXTURE_MODEL_ID, getModelSpec } from '../../src/memorize/registry';
 
 const SEED = 7003;
@@ -84,12 +85,12 @@ describe('app with a fake webcam', () => {
       const log = JSON.parse(readFileSync(join(dir, 'events.json'), 'utf8')) as EventLog;
       const stored = texts.map((text, i) => ({ t0: i * 10, t1: i * 10 + 10, text }));
       const labels = [...new Set(texts.flatMap((t) => parseMemory(t).clauses).map((c) => (c.kind === 'event' ? c.subject.label : undefined)).filter((l): l is string => !!l))];
-      const { contextLines } = getModelSpec(FIXTURE_MODEL_ID).answer;
+      const { contextLines, unit } = getModelSpec(FIXTURE_MODEL_ID).answer;
       const checkable = labels.flatMap((label) => {
         const truth = log.objects.find((o) => o.label === label);
         if (!truth || log.events.some((e) => e.type === 'recolor' && e.label === label)) return [];
         const question = `What color is ${label}?`;
-        const said = memoryAnswer(selectAnswerContext(stored, question, contextLines), { kind: 'colorOf', label }, Infinity);
+        const said = memoryAnswer(selectAnswerContext(unit === 'clause' ? clausePassages(stored) : stored, question, contextLines), { kind: 'colorOf', label }, Infinity);
         return said === truth.color ? [{ label, question, color: truth.color }] : [];
       });
       expect(checkable.length, 'the memories state some object\'s true colour').toBeGreaterThan(0);

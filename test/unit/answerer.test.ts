@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { answerFromMemory, citeMemories, isAbstention, type CitableMemory } from '../../src/recall/answerer';
 import { selectAnswerContext, timeRangeOf } from '../../src/recall/context';
+import { clausePassages } from '../../src/recall/passages';
 import type { ChatMessage } from '../../src/memorize/prompt';
 
 const mem = (i: number, text: string): CitableMemory => ({ streamId: 's', clipIndex: i, t0: i * 10, t1: i * 10 + 10, text });
@@ -61,5 +62,18 @@ describe('answering from memory', () => {
     expect(timeRangeOf('How many objects appeared between 0:30 and 1:10?')).toEqual([30, 70]);
     const ranged = selectAnswerContext(many, 'How many objects appeared between 1:00 and 1:30?', 12);
     for (const i of [6, 7, 8]) expect(ranged.map((m) => m.clipIndex)).toContain(i);
+  });
+
+  it('cuts memories into clauses for small-context answerers, keeping each clip and citing it once', async () => {
+    const passages = clausePassages([mem(4, 'A small white square labeled HAWK appears. DUNE leaves; a red ring labeled HAWK turns pink.')]);
+    expect(passages.map((p) => p.text)).toEqual(['A small white square labeled HAWK appears.', 'DUNE leaves.', 'A red ring labeled HAWK turns pink.']);
+    expect(passages.every((p) => p.clipIndex === 4 && p.t0 === 40)).toBe(true);
+    const model = new Scripted('pink');
+    const many = [...memories, mem(4, 'A small white square labeled HAWK appears. DUNE leaves; a red ring labeled HAWK turns pink.'), ...Array.from({ length: 6 }, (_, i) => mem(5 + i, `Filler ${i} stays.`))];
+    const a = await answerFromMemory(model, many, 'What color is HAWK?', { maxContextLines: 3, contextUnit: 'clause' });
+    const prompt = model.seen[0][1].content as string;
+    expect(prompt).toContain('[0:40-0:50] A red ring labeled HAWK turns pink.');
+    expect(prompt).not.toContain('DUNE');
+    expect(a.citations).toEqual([{ streamId: 's', clipIndex: 4 }]);
   });
 });
