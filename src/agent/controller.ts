@@ -229,6 +229,10 @@ export class AgentController extends EventTarget {
       this.state.model = { ...this.state.model, status: 'ready', device: loaded.device, dtype: loaded.dtype, notice: loaded.notice ?? null };
       this.changed();
     } catch (e) {
+      // ONNX Runtime is not reliably usable after it failed to parse a model (a later load of good
+      // files in the same worker still fails), so a retry starts from a fresh worker.
+      this.client?.terminate();
+      this.client = null;
       this.state.model = { ...this.state.model, status: 'error' };
       this.state.recovery = 'retry-model';
       this.fail(`The model could not be loaded: ${e instanceof Error ? e.message : String(e)}. Stored memories are unaffected; press "Retry loading the model" to try again.`);

@@ -52,6 +52,22 @@ function rawPolicy(model: Vlm): PolicyModel {
   };
 }
 
+/**
+ * transformers.js caches every model file it fetched with status 200 (local ones too) before the
+ * runtime parses it, so a truncated or corrupt download would be served from the cache on every
+ * retry. After a failed load this model's cached files go; other models' stay.
+ */
+async function forgetCachedFiles(modelId: string) {
+  if (typeof caches === 'undefined') return;
+  try {
+    const cache = await caches.open((env as { cacheKey?: string }).cacheKey ?? 'transformers-cache');
+    const marker = `/${modelId}/`;
+    for (const request of await cache.keys()) if (decodeURIComponent(request.url).includes(marker)) await cache.delete(request);
+  } catch {
+    /* no cache storage here: nothing was cached either */
+  }
+}
+
 /** Requests that run under the lock as a whole, in arrival order. */
 async function handle(req: Exclude<WorkerRequest, { type: 'train-adapter' | 'cancel-adapter' }>) {
   switch (req.type) {
@@ -62,13 +78,20 @@ async function handle(req: Exclude<WorkerRequest, { type: 'train-adapter' | 'can
       await vlm?.dispose();
       // A dtype the model does not list falls back to its default rather than failing to load.
       const dtype = req.dtype && spec.dtypes.includes(req.dtype) ? req.dtype : spec.defaultDtype;
-      vlm = await Vlm.load(spec, {
-        device,
-        dtype,
-        progress: (p) => {
-          if (p.status === 'progress') reply({ id: req.id, type: 'progress', file: p.file, loaded: p.loaded, total: p.total });
-        },
-      });
+      vlm = null;
+      memorizer = null;
+      try {
+        vlm = await Vlm.load(spec, {
+          device,
+          dtype,
+          progress: (p) => {
+            if (p.status === 'progress') reply({ id: req.id, type: 'progress', file: p.file, loaded: p.loaded, total: p.total });
+          },
+        });
+      } catch (err) {
+        await forgetCachedFiles(spec.id);
+        throw err;
+      }
       memorizer = new Memorizer(vlm);
       activeVector = null;
       recent.take();
