@@ -89,7 +89,9 @@ export class AgentController extends EventTarget {
   private unsaved: StoredMemory[] = [];
   private resumeWrites: (() => void) | null = null;
   private loopStream: string | null = null;
-  private readonly onVisibility = () => this.adjustSampling();
+  private readonly onVisibility = () => {
+    if (this.adjustSampling()) this.changed();
+  };
 
   constructor(readonly options: AgentOptions) {
     super();
