@@ -12,10 +12,12 @@
  * wait for the memorizer, so the run measures the app, not a queue overflowing by design. Heap
  * figures are taken after a forced garbage collection (CDP HeapProfiler.collectGarbage): retained
  * memory, the quantity that must stay flat. Lag is stream seconds between the newest stream time
- * and the end of the newest memorized clip.
+ * and the end of the newest memorized clip: the clip being cut (up to 10 s) plus the clips waiting,
+ * so the pause rule keeps it near 30 s; it must not grow over the run. bench:app measures the
+ * real-time delay from a clip's end to its memory on screen.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import type { CDPSession, Page, Worker } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
 import { launchChromium, startDevServer } from './lib/chromium';
 import { EVALUATION_SEEDS } from '../src/world/seeds';
 
@@ -79,12 +81,38 @@ const START_STREAM = (durationSeconds: number, speedUp: number, worldSeed: numbe
   });
 })()`;
 
-async function sample(page: Page, cdp: CDPSession, worker: Worker | undefined, started: number): Promise<Sample> {
+/**
+ * A CDP session on the inference worker, through the page's session (Target.sendMessageToTarget):
+ * Playwright opens CDP sessions on pages only, and performance.memory does not exist in workers.
+ */
+async function workerSession(cdp: CDPSession): Promise<((method: string) => Promise<unknown>) | null> {
+  const { targetInfos } = (await cdp.send('Target.getTargets')) as { targetInfos: { targetId: string; type: string; url: string }[] };
+  const target = targetInfos.find((t) => t.type === 'worker' && t.url.includes('inference.worker'));
+  if (!target) return null;
+  const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId: target.targetId, flatten: false })) as { sessionId: string };
+  const waiting = new Map<number, (r: unknown) => void>();
+  let next = 1;
+  cdp.on('Target.receivedMessageFromTarget' as never, ((e: { sessionId: string; message: string }) => {
+    if (e.sessionId !== sessionId) return;
+    const m = JSON.parse(e.message) as { id?: number; result?: unknown };
+    if (m.id !== undefined) waiting.get(m.id)?.(m.result);
+  }) as never);
+  return (method) =>
+    new Promise((resolve) => {
+      const id = next++;
+      waiting.set(id, resolve);
+      void cdp.send('Target.sendMessageToTarget' as never, { sessionId, message: JSON.stringify({ id, method }) } as never);
+    });
+}
+
+async function sample(page: Page, cdp: CDPSession, worker: ((method: string) => Promise<unknown>) | null, started: number): Promise<Sample> {
   await cdp.send('HeapProfiler.collectGarbage');
   const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
-  const workerHeap = worker
-    ? await worker.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null).catch(() => null)
-    : null;
+  let workerHeap: number | null = null;
+  if (worker) {
+    await worker('HeapProfiler.collectGarbage');
+    workerHeap = ((await worker('Runtime.getHeapUsage')) as { usedSize?: number } | undefined)?.usedSize ?? null;
+  }
   const s = (await page.evaluate(`(async () => {
     const c = document.querySelector('taskmem-agent').controller;
     const est = await navigator.storage.estimate();
@@ -144,7 +172,7 @@ try {
   const cdp = await context.newCDPSession(page);
   process.stderr.write(`bench:long: ${minutes} min of stream at up to ${speed}x...\n`);
   await page.evaluate(START_STREAM(minutes * 60, speed, seed));
-  const worker = page.workers()[0];
+  const worker = await workerSession(cdp);
   for (;;) {
     const s = await sample(page, cdp, worker, started);
     samples.push(s);
@@ -166,6 +194,9 @@ const hours = last.streamS / 3600;
 const half = samples.filter((s) => s.streamS >= last.streamS / 2);
 const pageSlope = slope(half.map((s) => s.streamS / 3600), half.map((s) => s.pageHeapMB));
 const workerHeaps = samples.map((s) => s.workerHeapMB).filter((x): x is number => x !== null);
+const workerHalf = half.filter((s) => s.workerHeapMB !== null);
+const workerSlope = workerHalf.length > 1 ? slope(workerHalf.map((s) => s.streamS / 3600), workerHalf.map((s) => s.workerHeapMB!)) : null;
+const workerTrend = workerSlope === null ? 'n/a' : `${workerSlope >= 0 ? '+' : ''}${f2(workerSlope)} MB per stream hour`;
 const wallMin = (Date.now() - started) / 60000;
 const held = samples.map((s) => s.framesHeld).filter((x): x is number => x !== null);
 const bound = samples.map((s) => s.framesBound).find((x) => x !== null) ?? null;
@@ -179,11 +210,14 @@ const lines = [
   `| memories stored | ${last.memories} (${rejected} clips rejected, ${merged} merged) |`,
   `| page JS heap: start / end / max | ${f1(first.pageHeapMB)} / ${f1(last.pageHeapMB)} / ${f1(Math.max(...samples.map((s) => s.pageHeapMB)))} MB |`,
   `| page JS heap trend over the second half | ${pageSlope >= 0 ? '+' : ''}${f2(pageSlope)} MB per stream hour |`,
-  `| worker JS heap: start / end / max | ${workerHeaps.length ? `${f1(workerHeaps[0])} / ${f1(workerHeaps[workerHeaps.length - 1])} / ${f1(Math.max(...workerHeaps))} MB` : 'n/a (not exposed to the worker)'} |`,
+  `| worker JS heap: start / end / max | ${workerHeaps.length ? `${f1(workerHeaps[0])} / ${f1(workerHeaps[workerHeaps.length - 1])} / ${f1(Math.max(...workerHeaps))} MB` : 'n/a (no CDP session on the worker)'} |`,
+  `| worker JS heap trend over the second half | ${workerTrend} |`,
   `| frames held by the worker: max / bound | ${held.length ? Math.max(...held) : 'n/a'} / ${bound ?? 'n/a'} |`,
   `| IndexedDB: start / end | ${f2(first.idbMB)} / ${f2(last.idbMB)} MB |`,
   `| IndexedDB per stream hour | ${hours > 0 ? f2((last.idbMB - first.idbMB) / hours) : 'n/a'} MB |`,
   `| lag (stream s from now to the newest memory's end): median / max | ${f1(median(samples.map((s) => s.lagS)))} / ${f1(Math.max(...samples.map((s) => s.lagS)))} s |`,
+  `| lag over the second half: max | ${f1(Math.max(...half.map((s) => s.lagS)))} s |`,
+  `| stream time per wall time (whole run, model load included) | ${f1(last.streamS / ((Date.now() - started) / 1000))}x |`,
   END,
 ];
 
