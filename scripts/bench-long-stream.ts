@@ -105,6 +105,28 @@ async function workerSession(cdp: CDPSession): Promise<((method: string) => Prom
     });
 }
 
+interface UaMemory {
+  totalMB: number;
+  workerMB: number;
+  pageMB: number;
+}
+
+/**
+ * The browser's own measure of this page's memory, workers included, and with them ONNX Runtime's
+ * WASM memory, which the JS heap figures leave out (performance.measureUserAgentSpecificMemory,
+ * cross-origin isolated pages only). It waits for a garbage collection (about a minute here), so it
+ * is taken twice: with the model loaded before the stream, and after the stream.
+ */
+async function uaMemory(page: Page): Promise<UaMemory | null> {
+  const m = (await page.evaluate(`(async () => {
+    if (!crossOriginIsolated || !performance.measureUserAgentSpecificMemory) return null;
+    const m = await performance.measureUserAgentSpecificMemory();
+    const sum = (pred) => m.breakdown.filter(pred).reduce((n, b) => n + b.bytes, 0);
+    return { total: m.bytes, worker: sum((b) => b.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope')), page: sum((b) => b.attribution.some((a) => a.scope === 'Window')) };
+  })()`)) as { total: number; worker: number; page: number } | null;
+  return m && { totalMB: m.total / MB, workerMB: m.worker / MB, pageMB: m.page / MB };
+}
+
 async function sample(page: Page, cdp: CDPSession, worker: ((method: string) => Promise<unknown>) | null, started: number): Promise<Sample> {
   await cdp.send('HeapProfiler.collectGarbage');
   const heap = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
@@ -154,7 +176,9 @@ const f1 = (x: number | null | undefined) => (x === null || x === undefined || !
 const f2 = (x: number) => x.toFixed(2);
 
 const { server, url } = await startDevServer();
-const { context, close } = await launchChromium();
+const { context, close } = await launchChromium({ extraArgs: ['--enable-blink-features=ForceEagerMeasureMemory'] });
+let uaStart: UaMemory | null = null;
+let uaEnd: UaMemory | null = null;
 const started = Date.now();
 const samples: Sample[] = [];
 let merged = 0;
@@ -170,6 +194,9 @@ try {
     await (el as unknown as { updateComplete: Promise<boolean> }).updateComplete;
   });
   const cdp = await context.newCDPSession(page);
+  process.stderr.write('measuring memory with the model loaded (about a minute)...\n');
+  await page.locator('taskmem-agent').evaluate((el) => (el as unknown as { controller: { loadModel(): Promise<void> } }).controller.loadModel());
+  uaStart = await uaMemory(page);
   process.stderr.write(`bench:long: ${minutes} min of stream at up to ${speed}x...\n`);
   await page.evaluate(START_STREAM(minutes * 60, speed, seed));
   const worker = await workerSession(cdp);
@@ -181,6 +208,8 @@ try {
     if (finished) break;
     await new Promise((r) => setTimeout(r, SAMPLE_EVERY_MS));
   }
+  process.stderr.write('measuring memory after the stream (about a minute)...\n');
+  uaEnd = await uaMemory(page);
   ({ merged, rejected } = (await page.evaluate(`(() => { const s = document.querySelector('taskmem-agent').controller.state; return { merged: s.queue.merged, rejected: s.rejected.length }; })()`)) as { merged: number; rejected: number });
   if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
 } finally {
@@ -212,6 +241,7 @@ const lines = [
   `| page JS heap trend over the second half | ${pageSlope >= 0 ? '+' : ''}${f2(pageSlope)} MB per stream hour |`,
   `| worker JS heap: start / end / max | ${workerHeaps.length ? `${f1(workerHeaps[0])} / ${f1(workerHeaps[workerHeaps.length - 1])} / ${f1(Math.max(...workerHeaps))} MB` : 'n/a (no CDP session on the worker)'} |`,
   `| worker JS heap trend over the second half | ${workerTrend} |`,
+  `| browser-measured memory, model loaded -> after the stream: worker / page / total | ${uaStart && uaEnd ? `${f1(uaStart.workerMB)} -> ${f1(uaEnd.workerMB)} / ${f1(uaStart.pageMB)} -> ${f1(uaEnd.pageMB)} / ${f1(uaStart.totalMB)} -> ${f1(uaEnd.totalMB)} MB` : 'n/a (measureUserAgentSpecificMemory unavailable)'} |`,
   `| frames held by the worker: max / bound | ${held.length ? Math.max(...held) : 'n/a'} / ${bound ?? 'n/a'} |`,
   `| IndexedDB: start / end | ${f2(first.idbMB)} / ${f2(last.idbMB)} MB |`,
   `| IndexedDB per stream hour | ${hours > 0 ? f2((last.idbMB - first.idbMB) / hours) : 'n/a'} MB |`,
@@ -232,7 +262,7 @@ if (write) {
   const current = readFileSync(RESULTS, 'utf8');
   const next = current.includes(START)
     ? current.slice(0, current.indexOf(START)) + block + current.slice(current.indexOf(END) + END.length)
-    : `${current.trimEnd()}\n\n## Long stream (\`npm run bench:long\`)\n\nJS heap and IndexedDB size sampled over a long synthetic stream: memory use must stay flat.\n\n${block}\n`;
+    : `${current.trimEnd()}\n\n## Long stream (\`npm run bench:long\`)\n\nJS heap (page and worker, after a forced GC) and IndexedDB size sampled over a long synthetic stream, and the browser's own memory measure (which includes ONNX Runtime's WASM memory) before and after it: memory use must stay flat.\n\n${block}\n`;
   writeFileSync(RESULTS, next);
   process.stderr.write(`wrote ${RESULTS}\n`);
 }
