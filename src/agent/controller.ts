@@ -3,10 +3,10 @@
  * and the store, and answers questions from stored memory. UI components read `state` and listen
  * for `change`; they never touch the worker or IndexedDB themselves.
  */
-import { ClipSampler, DEFAULT_SAMPLER } from '../capture/sampler';
+import { ClipSampler, DEFAULT_SAMPLER, samplingInterval } from '../capture/sampler';
 import { ClipQueue, type QueueState } from '../capture/clip-queue';
 import type { FrameSource } from '../capture/sources';
-import { InferenceClient } from '../worker/client';
+import { InferenceClient, WorkerLostError } from '../worker/client';
 import { getModelSpec, type Dtype, type ModelSpec } from '../memorize/registry';
 import { inferQuestionType } from '../recall/question-type';
 import { answerFromMemory, type Answer, type AnswerOptions, type CitableMemory } from '../recall/answerer';
@@ -15,7 +15,8 @@ import * as repo from '../store/repository';
 import type { StoredMemory, StreamRecord } from '../store/schema';
 import { thumbnailOf } from './thumbnail';
 import { exportAll, importAll, ImportError } from '../store/transfer';
-import type { AdapterTrainingOptions, DevicePreference } from '../worker/protocol';
+import type { AdapterTrainingOptions, DevicePreference, InjectedFault, WorkerStats } from '../worker/protocol';
+import { isQuotaError, markCapturing, takeInterruptedCapture } from './faults';
 import { AdapterManager, type AdapterState } from './adapter-manager';
 import { isProtectionError, ProtectionManager, type ProtectionState } from './protection';
 
@@ -54,6 +55,10 @@ export interface AgentState {
   protection: ProtectionState;
   error: string | null;
   notice: string | null;
+  /** What the user can do about the current error: retry the model download, or resume storing once space is freed. */
+  recovery: 'retry-model' | 'resume-writing' | null;
+  /** Seconds between sampled frames now, and why it is slower than normal (hidden tab, memorization behind). */
+  sampling: { everySeconds: number; reasons: ('hidden' | 'behind')[] };
 }
 
 export interface AgentOptions {
@@ -80,6 +85,17 @@ export class AgentController extends EventTarget {
   private readonly protection: ProtectionManager;
   private initialized: Promise<void> | null = null;
   private modelLoading: Promise<void> | null = null;
+  /** After a device loss the worker restarts on WASM, whatever options.device says. */
+  private deviceOverride: DevicePreference | null = null;
+  /** A worker restart in progress (after a crash or a device loss); the memorize loop waits for it. */
+  private restarting: Promise<void> | null = null;
+  /** Memories written by the model but not stored because storage was full; stored first on resume. */
+  private unsaved: StoredMemory[] = [];
+  private resumeWrites: (() => void) | null = null;
+  private loopStream: string | null = null;
+  private readonly onVisibility = () => {
+    if (this.adjustSampling()) this.changed();
+  };
 
   constructor(readonly options: AgentOptions) {
     super();
@@ -125,12 +141,30 @@ export class AgentController extends EventTarget {
       protection: this.protection.state,
       error: null,
       notice: null,
+      recovery: null,
+      sampling: { everySeconds: DEFAULT_SAMPLER.sampleEverySeconds, reasons: [] },
     };
+    if (typeof document !== 'undefined') document.addEventListener('visibilitychange', this.onVisibility);
+  }
+
+  /** Sampling backs off while the tab is hidden and while memorization is behind (samplingInterval). */
+  private adjustSampling() {
+    const next = samplingInterval(DEFAULT_SAMPLER.sampleEverySeconds, {
+      hidden: typeof document !== 'undefined' && document.visibilityState === 'hidden',
+      waiting: this.queue.state.waiting,
+      capacity: this.queue.capacity,
+    });
+    this.sampler?.setSampleEvery(next.everySeconds);
+    const cur = this.state.sampling;
+    if (cur.everySeconds === next.everySeconds && cur.reasons.join() === next.reasons.join()) return false;
+    this.state.sampling = next;
+    return true;
   }
 
   private makeQueue() {
     return new ClipQueue(this.options.queueCapacity, (s, e) => {
       this.state.queue = s;
+      this.adjustSampling();
       if (e) this.state.notice = `Memorization is behind the stream: clips ${e.merged[0].clipIndex} and ${e.merged[1].clipIndex} were merged into one memory so no time is lost.`;
       this.changed();
     });
@@ -167,6 +201,15 @@ export class AgentController extends EventTarget {
     const streams = await repo.listStreams(db);
     const last = streams[streams.length - 1];
     if (last) await this.showStream(last.id);
+    const interrupted = takeInterruptedCapture(this.options.dbName);
+    if (interrupted && !this.state.capturing) {
+      const stream = streams.find((s) => s.id === interrupted);
+      if (stream) {
+        const kept = (await repo.memoriesOf(db, stream.id)).length;
+        this.state.notice = `The page was closed or reloaded while capturing "${stream.title}". The ${kept} ${kept === 1 ? 'memory' : 'memories'} stored before that ${kept === 1 ? 'is' : 'are'} kept; a memory being written at that moment was not stored. Choose a source to capture again.`;
+        this.changed();
+      }
+    }
   }
 
   /** Switches encryption at rest on: stored private records are sealed in one pass, new ones as written. */
@@ -214,12 +257,17 @@ export class AgentController extends EventTarget {
   }
 
   private async doLoadModel() {
-    this.client ??= InferenceClient.create();
+    if (!this.client || this.client.lost) {
+      const client = InferenceClient.create();
+      client.onLost((e) => this.onWorkerLost(client, e));
+      this.client = client;
+    }
     this.state.model = { ...this.state.model, status: 'loading', loadedBytes: 0, totalBytes: 0 };
+    if (this.state.recovery === 'retry-model') Object.assign(this.state, { recovery: null, error: null });
     this.changed();
     const progress = new Map<string, [number, number]>();
     try {
-      const loaded = await this.client.load(this.spec.id, this.options.device, (file, loadedBytes, total) => {
+      const loaded = await this.client.load(this.spec.id, this.deviceOverride ?? this.options.device, (file, loadedBytes, total) => {
         progress.set(file, [loadedBytes, total]);
         let l = 0;
         let t = 0;
@@ -237,8 +285,13 @@ export class AgentController extends EventTarget {
       this.state.model = { ...this.state.model, status: 'ready', device: loaded.device, dtype: loaded.dtype, notice: loaded.notice ?? null };
       this.changed();
     } catch (e) {
+      // ONNX Runtime is not reliably usable after it failed to parse a model (a later load of good
+      // files in the same worker still fails), so a retry starts from a fresh worker.
+      this.client?.terminate();
+      this.client = null;
       this.state.model = { ...this.state.model, status: 'error' };
-      this.fail(`The model could not be loaded: ${e instanceof Error ? e.message : String(e)}. Stored memories are unaffected.`);
+      this.state.recovery = 'retry-model';
+      this.fail(`The model could not be loaded: ${e instanceof Error ? e.message : String(e)}. Stored memories are unaffected; press "Retry loading the model" to try again.`);
       throw e;
     }
   }
@@ -269,15 +322,21 @@ export class AgentController extends EventTarget {
     await repo.putStream(this.db!, stream);
     this.source = source;
     this.queue = this.makeQueue();
+    this.unsaved = [];
     this.sampler = new ClipSampler({ ...DEFAULT_SAMPLER, streamId: stream.id, clipSeconds: this.options.clipSeconds, framesPerClip: this.spec.frame.perClip });
-    Object.assign(this.state, { capturing: true, sourceTitle: source.title, streamId: stream.id, memories: [], rejected: [], error: null, notice: null });
+    Object.assign(this.state, { capturing: true, sourceTitle: source.title, streamId: stream.id, memories: [], rejected: [], error: null, notice: null, recovery: null });
+    this.adjustSampling();
+    markCapturing(this.options.dbName, stream.id);
     this.changed();
     source.onEnded((reason) => this.onSourceEnded(reason));
     const { width, height } = this.spec.frame;
     this.timer = setInterval(() => {
-      const frame = this.source?.grab(width, height);
-      if (!frame || !this.sampler) return;
-      for (const clip of this.sampler.push(frame)) this.queue.push(clip);
+      const sampler = this.sampler;
+      // Grabbing (drawing the video and reading it back) is the costly part: only when the sampler wants the frame.
+      if (!this.source || !sampler || !sampler.due(this.source.now())) return;
+      const frame = this.source.grab(width, height);
+      if (!frame) return;
+      for (const clip of sampler.push(frame)) this.queue.push(clip);
     }, 250);
     // Sampling runs from the moment the source opens: clips taken while the model still loads wait
     // in the queue, so the stream's first seconds are memorized too.
@@ -290,8 +349,86 @@ export class AgentController extends EventTarget {
     void this.memorizeLoop(stream.id);
   }
 
+  /** The retry the UI offers after a failed model download: loads again, then memorizes what waits. */
+  async retryModel() {
+    await this.loadModel().catch(() => undefined);
+    if (this.state.model.status === 'ready' && this.state.streamId && this.loopStream !== this.state.streamId) void this.memorizeLoop(this.state.streamId);
+  }
+
+  /**
+   * The worker crashed or lost its GPU: requests in flight failed with `e`. A new worker loads the
+   * model (on WASM after a device loss: the GPU that failed may fail again), gets the sliding
+   * window of the stream back, and the memorize loop goes on with the clip that failed.
+   */
+  private onWorkerLost(client: InferenceClient, e: WorkerLostError) {
+    if (client !== this.client) return;
+    if (e.kind === 'device-lost') this.deviceOverride = 'wasm';
+    this.state.model = { ...this.state.model, status: 'idle', device: null };
+    this.state.notice =
+      e.kind === 'device-lost'
+        ? `The GPU stopped working (${e.message}). Restarting the model on the CPU (WASM), which is slower; memories already stored are kept and waiting clips will be memorized.`
+        : `The model worker crashed (${e.message}). Restarting it; memories already stored are kept and waiting clips will be memorized.`;
+    this.changed();
+    const restart = (async () => {
+      await this.loadModel();
+      const streamId = this.state.streamId;
+      if (streamId) await this.client!.restoreWindow(streamId, this.state.memories.map(({ t0, t1, text }) => ({ t0, t1, text })));
+      this.state.notice = e.kind === 'device-lost' ? 'The model was restarted on the CPU (WASM) after the GPU was lost; memorization goes on.' : 'The model worker was restarted after a crash; memorization goes on.';
+      this.changed();
+    })();
+    this.restarting = restart.finally(() => (this.restarting = null));
+    this.restarting.catch(() => undefined);
+  }
+
+  /** The current worker once any restart is over, or null when the model could not be loaded. */
+  private async readyClient(): Promise<InferenceClient | null> {
+    while (this.restarting) await this.restarting.catch(() => undefined);
+    return this.state.model.status === 'ready' ? this.client : null;
+  }
+
+  /** Development builds only: the fault-injection tests' way in (see test/browser/faults.test.ts). */
+  async injectFault(fault: InjectedFault) {
+    if (!import.meta.env.DEV) throw new Error('fault injection exists in development builds only');
+    await this.client?.injectFault(fault);
+  }
+
+  /** What the worker holds now (null when no worker runs). */
+  async workerStats(): Promise<WorkerStats | null> {
+    return this.client && !this.client.lost ? this.client.stats() : null;
+  }
+
+  /** Storage had no room: after the user freed some, stores the memories held back and goes on. */
+  async resumeWriting() {
+    const held = this.unsaved;
+    try {
+      while (held.length) {
+        await repo.putMemory(this.db!, held[0]);
+        this.state.memories = [...this.state.memories, held[0]];
+        this.dispatchEvent(new CustomEvent('memory', { detail: held.shift() }));
+      }
+    } catch (e) {
+      this.failWrite(e);
+      return;
+    }
+    Object.assign(this.state, { error: null, recovery: null, notice: 'Storing memories again; the clips that waited are being memorized.' });
+    this.changed();
+    const resume = this.resumeWrites;
+    this.resumeWrites = null;
+    resume?.();
+  }
+
+  private failWrite(e: unknown) {
+    this.state.recovery = 'resume-writing';
+    this.fail(
+      isQuotaError(e)
+        ? `Storage is full, so new memories are not being stored. Capture goes on and waiting clips are kept (${this.unsaved.length} memory held, ${this.queue.state.waiting} clips queued). Free space (delete old streams here, or other sites' data in the browser settings), then press "Resume storing".`
+        : `A memory could not be stored: ${e instanceof Error ? e.message : String(e)}. Capture goes on and waiting clips are kept; press "Resume storing" to try again.`,
+    );
+  }
+
   private onSourceEnded(reason: string) {
     if (!this.state.capturing) return;
+    markCapturing(this.options.dbName, null);
     const flushed = this.sampler?.flush(this.source?.now() ?? 0);
     if (flushed) this.queue.push(flushed);
     this.stopTimer();
@@ -311,34 +448,56 @@ export class AgentController extends EventTarget {
     this.source = null;
     s.stop();
     this.stopTimer();
+    markCapturing(this.options.dbName, null);
     this.state.capturing = false;
     this.changed();
   }
 
   private async memorizeLoop(streamId: string) {
     const queue = this.queue;
-    while (this.state.streamId === streamId && this.client) {
-      const clip = await queue.next();
-      if (this.state.streamId !== streamId) return;
-      this.state.memorizing = true;
-      this.changed();
-      try {
-        const result = await this.client.memorize(clip, this.adapter.memorizeVersion, this.adapter.recentClipCount);
-        if (result.ok) {
-          const thumb = await thumbnailOf(clip.frames[clip.frames.length - 1]).catch(() => undefined);
-          const memory: StoredMemory = { ...result.memory, text: this.protection.redacted(result.memory.text), createdAt: Date.now(), thumbnail: thumb };
-          await repo.putMemory(this.db!, memory);
-          this.state.memories = [...this.state.memories, memory];
-          this.dispatchEvent(new CustomEvent('memory', { detail: memory }));
-        } else {
-          this.state.rejected = [...this.state.rejected, { clipIndex: clip.clipIndex, t0: clip.t0, t1: clip.t1, reason: result.rejected.reason }];
+    this.loopStream = streamId;
+    try {
+      while (this.state.streamId === streamId) {
+        // Storage full: nothing is memorized until the user frees space; clips wait in the queue.
+        if (this.unsaved.length) await new Promise<void>((resolve) => (this.resumeWrites = resolve));
+        const clip = await queue.next();
+        if (this.state.streamId !== streamId) return;
+        const client = await this.readyClient();
+        if (!client) {
+          // The restart could not load the model: the clip waits for "Retry loading the model".
+          queue.requeue(clip);
+          return;
         }
-      } catch (e) {
-        this.fail(`Memorizing clip ${clip.clipIndex} failed: ${e instanceof Error ? e.message : String(e)}. Earlier memories are kept.`);
-      } finally {
-        this.state.memorizing = false;
+        this.state.memorizing = true;
         this.changed();
+        try {
+          const result = await client.memorize(clip, this.adapter.memorizeVersion, this.adapter.recentClipCount);
+          if (result.ok) {
+            const thumb = await thumbnailOf(clip.frames[clip.frames.length - 1]).catch(() => undefined);
+            const memory: StoredMemory = { ...result.memory, text: this.protection.redacted(result.memory.text), createdAt: Date.now(), thumbnail: thumb };
+            try {
+              await repo.putMemory(this.db!, memory);
+            } catch (e) {
+              this.unsaved.push(memory);
+              this.failWrite(e);
+              continue;
+            }
+            this.state.memories = [...this.state.memories, memory];
+            this.dispatchEvent(new CustomEvent('memory', { detail: memory }));
+          } else {
+            this.state.rejected = [...this.state.rejected, { clipIndex: clip.clipIndex, t0: clip.t0, t1: clip.t1, reason: result.rejected.reason }];
+          }
+        } catch (e) {
+          // The worker is being restarted (onWorkerLost): the clip is memorized by the new one.
+          if (e instanceof WorkerLostError) queue.requeue(clip);
+          else this.fail(`Memorizing clip ${clip.clipIndex} failed: ${e instanceof Error ? e.message : String(e)}. Earlier memories are kept.`);
+        } finally {
+          this.state.memorizing = false;
+          this.changed();
+        }
       }
+    } finally {
+      if (this.loopStream === streamId) this.loopStream = null;
     }
   }
 
@@ -509,6 +668,7 @@ export class AgentController extends EventTarget {
   }
 
   dispose() {
+    if (typeof document !== 'undefined') document.removeEventListener('visibilitychange', this.onVisibility);
     this.stop();
     this.client?.terminate();
     this.client = null;

@@ -48,6 +48,21 @@ export class ClipQueue {
     this.onChange?.(this.state, event);
   }
 
+  /**
+   * Puts back a clip that could not be memorized or stored (worker restart, storage full): it goes
+   * first, ahead of later clips, and may push the queue past capacity by this one clip until the
+   * next push merges.
+   */
+  requeue(clip: Clip) {
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      waiter(clip);
+      return;
+    }
+    this.items.unshift(clip);
+    this.onChange?.(this.state);
+  }
+
   /** Resolves with the next clip, waiting for one if the queue is empty. */
   next(): Promise<Clip> {
     const clip = this.items.shift();

@@ -17,6 +17,39 @@ export interface SamplerOptions {
   sceneChangeThreshold: number;
 }
 
+/**
+ * Why sampling slows down. Hidden: the user is not looking at this tab, but a shared screen or a
+ * camera still shows the world, so sampling goes on at a quarter of the rate instead of stopping
+ * (a memory of what happened meanwhile is the point of the app). Behind: memorization cannot keep
+ * up; more frames would only be merged away by the clip queue, so each frame grabbed costs capture
+ * time for nothing.
+ */
+export interface SamplingPressure {
+  hidden: boolean;
+  /** Clips waiting in the clip queue, and its capacity. */
+  waiting: number;
+  capacity: number;
+}
+
+export const HIDDEN_SLOWDOWN = 4;
+
+/** Seconds between kept frames under `pressure`, from the normal `everySeconds`. */
+export function samplingInterval(everySeconds: number, pressure: SamplingPressure): { everySeconds: number; reasons: ('hidden' | 'behind')[] } {
+  const reasons: ('hidden' | 'behind')[] = [];
+  let factor = 1;
+  if (pressure.hidden) {
+    factor *= HIDDEN_SLOWDOWN;
+    reasons.push('hidden');
+  }
+  // Half full: half the rate; one clip short of merging: a quarter.
+  const behind = pressure.waiting >= pressure.capacity - 1 ? 4 : pressure.waiting >= Math.ceil(pressure.capacity / 2) ? 2 : 1;
+  if (behind > 1) {
+    factor *= behind;
+    reasons.push('behind');
+  }
+  return { everySeconds: everySeconds * factor, reasons };
+}
+
 export const DEFAULT_SAMPLER: Omit<SamplerOptions, 'streamId' | 'framesPerClip'> = {
   clipSeconds: 10,
   sampleEverySeconds: 1,
@@ -65,11 +98,36 @@ export class ClipSampler {
   private clipIndex = 0;
   readonly stats: SamplerStats = { seen: 0, kept: 0, skippedDuplicates: 0, clips: 0 };
 
-  constructor(private readonly opts: SamplerOptions, startAt = 0) {
+  private readonly opts: SamplerOptions;
+
+  constructor(opts: SamplerOptions, startAt = 0) {
+    this.opts = { ...opts };
     this.clipStart = startAt;
   }
 
   private clipStart: number;
+
+  /** Seconds between kept frames from now on (sampling backs off under load; see samplingInterval). */
+  setSampleEvery(seconds: number) {
+    this.opts.sampleEverySeconds = seconds;
+  }
+
+  get sampleEverySeconds(): number {
+    return this.opts.sampleEverySeconds;
+  }
+
+  /**
+   * Whether a frame at stream time `t` would be used (kept, or needed to close a clip): a caller
+   * can skip grabbing a frame (drawing and reading back the video) when it would not.
+   */
+  due(t: number): boolean {
+    return t >= this.clipStart + this.opts.clipSeconds || t - this.lastKeptAt >= this.opts.sampleEverySeconds - 1e-9;
+  }
+
+  /** Frames held for the clip being cut (bounded by clipSeconds / sampleEverySeconds + 1). */
+  get held(): number {
+    return this.kept.length;
+  }
 
   /** Feeds one frame; returns the clips completed by its time (usually none, sometimes one). */
   push(frame: RgbFrame): Clip[] {

@@ -1,6 +1,6 @@
 /** Model status: which model, download progress, backend (WebGPU or WASM) and memorization lag. */
 import { LitElement, css, html, nothing } from 'lit';
-import type { ModelState } from '../agent/controller';
+import type { AgentState, ModelState } from '../agent/controller';
 import type { QueueState } from '../capture/clip-queue';
 import { MODEL_REGISTRY, getModelSpec, type Dtype } from '../memorize/registry';
 
@@ -18,12 +18,15 @@ export class TmModelPanel extends LitElement {
     model: { attribute: false },
     queue: { attribute: false },
     memorizing: { type: Boolean },
+    sampling: { attribute: false },
     locked: { type: Boolean },
   };
 
   declare model: ModelState;
   declare queue: QueueState;
   declare memorizing: boolean;
+  /** While capturing: seconds between sampled frames and why it is slower than normal. */
+  declare sampling: AgentState['sampling'] | null;
   /** The model cannot change while a stream is being memorized. */
   declare locked: boolean;
 
@@ -76,6 +79,11 @@ export class TmModelPanel extends LitElement {
       <dt>Lag</dt>
       <dd>${this.queue.waiting ? `${Math.round(this.queue.lagSeconds)} s of stream waiting (${this.queue.waiting}/${this.queue.capacity} clips)` : this.memorizing ? 'memorizing the latest clip' : 'up to date'}
         ${this.queue.merged ? html`<span class="notice"> · ${this.queue.merged} merged</span>` : nothing}</dd>
+      ${this.sampling
+        ? html`<dt>Sampling</dt><dd>a frame every ${this.sampling.everySeconds} s${this.sampling.reasons.length
+            ? html`<span class="notice"> (slowed: ${this.sampling.reasons.map((r) => (r === 'hidden' ? 'tab hidden' : 'memorization behind')).join(', ')})</span>`
+            : nothing}</dd>`
+        : nothing}
       ${m.notice ? html`<dt>Note</dt><dd class="notice">${m.notice}</dd>` : nothing}
     </dl>`;
   }

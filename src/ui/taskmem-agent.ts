@@ -70,6 +70,8 @@ export class TaskmemAgent extends LitElement {
     .error { color: var(--taskmem-error, #ff8080); }
     .notice { color: var(--taskmem-warning, #e5b45b); }
     .timeline { max-height: var(--taskmem-timeline-height, 480px); overflow: auto; }
+    .recover { font: inherit; align-self: flex-start; padding: 4px 10px; border-radius: 6px; border: 1px solid var(--taskmem-border, #4a5260);
+      background: var(--taskmem-button, #252a31); color: inherit; cursor: pointer; }
     .data { display: flex; flex-wrap: wrap; gap: 6px; }
     .data button { font: inherit; font-size: 0.9em; padding: 4px 10px; border-radius: 6px; border: 1px solid var(--taskmem-border, #4a5260);
       background: var(--taskmem-button, #252a31); color: inherit; cursor: pointer; }
@@ -180,6 +182,7 @@ export class TaskmemAgent extends LitElement {
           @stop-capture=${() => this.controller?.stop()}></tm-capture-panel>
         <video part="preview" muted playsinline ?hidden=${!s.capturing || s.sourceTitle?.startsWith('Demo') === true}></video>
         ${s.error ? html`<p class="error" role="alert" part="error">${s.error}</p>` : nothing}
+        ${s.recovery ? html`<button class="recover" part="button recover" @click=${() => void (s.recovery === 'retry-model' ? this.controller?.retryModel() : this.controller?.resumeWriting())}>${s.recovery === 'retry-model' ? 'Retry loading the model' : 'Resume storing'}</button>` : nothing}
         ${s.notice ? html`<p class="notice" role="status" part="notice">${s.notice}</p>` : nothing}
         <h2>Protection</h2>
         <tm-lock-panel exportparts="lock-panel, lock-state, lock-busy, lock-error, unlock-form, enable-form, disable-form, import-passphrase-form, redact"
@@ -191,7 +194,7 @@ export class TaskmemAgent extends LitElement {
           @redact-change=${(e: CustomEvent) => void this.controller?.setRedaction(e.detail.on)}
           @import-passphrase=${(e: CustomEvent) => void this.controller?.importWithPassphrase(e.detail.passphrase)}
           @import-cancel=${() => this.controller?.cancelImport()}></tm-lock-panel>
-        <tm-model-panel exportparts="model-panel" .model=${s.model} .queue=${s.queue} ?memorizing=${s.memorizing} ?locked=${s.capturing}
+        <tm-model-panel exportparts="model-panel" .model=${s.model} .queue=${s.queue} .sampling=${s.capturing ? s.sampling : null} ?memorizing=${s.memorizing} ?locked=${s.capturing}
           @model-change=${(e: CustomEvent) => this.changeModel(e.detail)}></tm-model-panel>
         <h2>What to remember</h2>
         <tm-adapter-panel exportparts="adapter-panel, adapter-version, adapter-status, adapter-tasks, adapter-result, adapter-progress, adapter-error, adapter-controls, button"

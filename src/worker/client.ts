@@ -1,6 +1,6 @@
 /** Page-side handle on the inference worker: promise per request, callbacks for progress and tokens. */
 import type { Dtype } from '../memorize/registry';
-import type { AdapterMetrics, AdapterProgress, AdapterTrainingOptions, DevicePreference, WorkerReply, WorkerRequest } from './protocol';
+import type { AdapterMetrics, AdapterProgress, AdapterTrainingOptions, DevicePreference, InjectedFault, WorkerReply, WorkerRequest, WorkerStats } from './protocol';
 import type { RecentTask } from '../adapter/reward';
 import type { Clip } from '../memorize/types';
 import type { ChatMessage, WindowMemory } from '../memorize/prompt';
@@ -12,13 +12,47 @@ export type AdapterTrainingOutcome =
   | { outcome: 'trained'; vector: Float32Array; metrics: AdapterMetrics; trainedOn: { clipKeys: [string, number][] } }
   | { outcome: 'cancelled'; phase: AdapterProgress['phase'] };
 
+/**
+ * The worker is gone: it crashed (an uncaught error, after which its state cannot be trusted) or its
+ * WebGPU device was lost. Every pending request fails with this; the page starts a new worker.
+ */
+export class WorkerLostError extends Error {
+  constructor(readonly kind: 'crash' | 'device-lost', detail: string) {
+    super(kind === 'crash' ? `the inference worker crashed: ${detail}` : `the GPU device was lost: ${detail}`);
+    this.name = 'WorkerLostError';
+  }
+}
+
 export class InferenceClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  private readonly lostListeners: ((e: WorkerLostError) => void)[] = [];
+  private lostError: WorkerLostError | null = null;
 
   constructor(private readonly worker: Worker) {
     worker.onmessage = (e: MessageEvent<WorkerReply>) => this.onReply(e.data);
-    worker.onerror = (e) => this.failAll(new Error(`the inference worker crashed: ${e.message || 'unknown error'}`));
+    worker.onerror = (e) => {
+      e.preventDefault();
+      this.lose(new WorkerLostError('crash', e.message || 'unknown error'));
+    };
+    worker.onmessageerror = () => this.lose(new WorkerLostError('crash', 'a message could not be read'));
+  }
+
+  /** Called once if the worker crashes or loses its GPU (requests in flight fail with the same error). */
+  onLost(listener: (e: WorkerLostError) => void) {
+    this.lostListeners.push(listener);
+  }
+
+  get lost(): boolean {
+    return this.lostError !== null;
+  }
+
+  private lose(err: WorkerLostError) {
+    if (this.lostError) return;
+    this.lostError = err;
+    this.worker.terminate();
+    this.failAll(err);
+    for (const l of this.lostListeners) l(err);
   }
 
   static create(): InferenceClient {
@@ -26,6 +60,7 @@ export class InferenceClient {
   }
 
   private onReply(r: WorkerReply) {
+    if (r.type === 'device-lost') return this.lose(new WorkerLostError('device-lost', r.message));
     const p = this.pending.get(r.id);
     if (!p) return;
     if (r.type === 'progress' || r.type === 'token' || r.type === 'adapter-progress') return p.onEvent?.(r);
@@ -42,6 +77,7 @@ export class InferenceClient {
   private request(body: Body<WorkerRequest>, onEvent?: (r: WorkerReply) => void, transfer: Transferable[] = []): Promise<WorkerReply> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      if (this.lostError) return reject(this.lostError);
       this.pending.set(id, { resolve, reject, onEvent });
       this.worker.postMessage({ ...body, id } as WorkerRequest, transfer);
     });
@@ -90,6 +126,18 @@ export class InferenceClient {
   /** Asks a running training to stop; its trainAdapter promise then resolves as cancelled. */
   async cancelAdapter() {
     await this.request({ type: 'cancel-adapter' });
+  }
+
+  /** What the worker holds now (frames kept for training and in flight). */
+  async stats(): Promise<WorkerStats> {
+    const r = await this.request({ type: 'stats' });
+    if (r.type !== 'stats') throw new Error(`unexpected reply ${r.type}`);
+    return r.stats;
+  }
+
+  /** Development builds only: crashes the worker or destroys its GPU device, for fault-injection tests. */
+  async injectFault(fault: InjectedFault) {
+    await this.request({ type: 'test-fault', fault });
   }
 
   terminate() {

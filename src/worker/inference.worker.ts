@@ -9,6 +9,7 @@
  * not what the adapter learns), training its own probes. Ordinary requests take the lock whole, in
  * arrival order; a training run takes it one model call at a time, so it interleaves with them.
  */
+import { env } from '@huggingface/transformers';
 import { configureBrowserRuntime, pickDevice } from '../memorize/browser-env';
 import { Vlm } from '../memorize/vlm';
 import { Memorizer } from '../memorize/memorizer';
@@ -18,7 +19,7 @@ import { ModelLock } from './model-lock';
 import { RecentClips } from './recent-clips';
 import { clipPromptOf } from '../adapter/phase-two';
 import { lockedPolicy, runAdapterTraining } from './adapter-training';
-import type { AdapterProgress, WorkerReply, WorkerRequest } from './protocol';
+import type { AdapterProgress, InjectedFault, WorkerReply, WorkerRequest, WorkerStats } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -31,6 +32,8 @@ let activeVector: Float32Array | null = null;
 const lock = new ModelLock();
 const recent = new RecentClips();
 let training: AbortController | null = null;
+/** Frames of the clip being memorized (the request holds them until it is answered). */
+let inFlightFrames = 0;
 
 function reply(msg: WorkerReply) {
   self.postMessage(msg);
@@ -51,6 +54,22 @@ function rawPolicy(model: Vlm): PolicyModel {
   };
 }
 
+/**
+ * transformers.js caches every model file it fetched with status 200 (local ones too) before the
+ * runtime parses it, so a truncated or corrupt download would be served from the cache on every
+ * retry. After a failed load this model's cached files go; other models' stay.
+ */
+async function forgetCachedFiles(modelId: string) {
+  if (typeof caches === 'undefined') return;
+  try {
+    const cache = await caches.open((env as { cacheKey?: string }).cacheKey ?? 'transformers-cache');
+    const marker = `/${modelId}/`;
+    for (const request of await cache.keys()) if (decodeURIComponent(request.url).includes(marker)) await cache.delete(request);
+  } catch {
+    /* no cache storage here: nothing was cached either */
+  }
+}
+
 /** Requests that run under the lock as a whole, in arrival order. */
 async function handle(req: Exclude<WorkerRequest, { type: 'train-adapter' | 'cancel-adapter' }>) {
   switch (req.type) {
@@ -66,12 +85,20 @@ async function handle(req: Exclude<WorkerRequest, { type: 'train-adapter' | 'can
       const progress = (p: { status: string; file: string; loaded: number; total: number }) => {
         if (p.status === 'progress') reply({ id: req.id, type: 'progress', file: p.file, loaded: p.loaded, total: p.total });
       };
-      vlm = await Vlm.load(spec, { device, dtype, progress });
+      memorizer = null;
       const answerSpec = answererSpecOf(spec);
-      if (answerSpec !== spec) answerer = await Vlm.load(answerSpec, { device, dtype: answerSpec.defaultDtype, progress });
+      try {
+        vlm = await Vlm.load(spec, { device, dtype, progress });
+        if (answerSpec !== spec) answerer = await Vlm.load(answerSpec, { device, dtype: answerSpec.defaultDtype, progress });
+      } catch (err) {
+        await forgetCachedFiles(spec.id);
+        if (answerSpec !== spec) await forgetCachedFiles(answerSpec.id);
+        throw err;
+      }
       memorizer = new Memorizer(vlm);
       activeVector = null;
       recent.take();
+      if (device === 'webgpu') void watchDevice(vlm);
       reply({ id: req.id, type: 'loaded', modelId: spec.id, device, dtype, notice, steer: !!vlm.steer });
       return;
     }
@@ -81,7 +108,8 @@ async function handle(req: Exclude<WorkerRequest, { type: 'train-adapter' | 'can
       memorizer.options.adapterVersion = req.adapterVersion;
       // The prompt is taken before memorizing, which moves the sliding window on.
       const prompt = clipPromptOf(req.clip, memorizer.windowFor(req.clip.streamId), vlm.spec.frame.framesPerImage);
-      const result = await memorizer.memorize(req.clip);
+      inFlightFrames = req.clip.frames.length;
+      const result = await memorizer.memorize(req.clip).finally(() => (inFlightFrames = 0));
       recent.add(prompt, req.recentClips);
       reply({ id: req.id, type: 'memorized', result });
       return;
@@ -119,6 +147,7 @@ async function trainAdapter(req: Extract<WorkerRequest, { type: 'train-adapter' 
   const abort = new AbortController();
   training = abort;
   const clips = recent.take();
+  heldByTraining = clips.reduce((n, c) => n + c.frames.length, 0);
   let phase: AdapterProgress['phase'] = 'collect';
   try {
     const result = await runAdapterTraining({
@@ -143,11 +172,70 @@ async function trainAdapter(req: Extract<WorkerRequest, { type: 'train-adapter' 
     reply({ id: req.id, type: 'adapter-cancelled', phase });
   } finally {
     training = null;
+    heldByTraining = 0;
   }
+}
+
+/** The part of a GPUDevice used here (the WebGPU types are not in this project's libs). */
+interface GpuDeviceLike {
+  destroy(): void;
+  lost: Promise<{ message: string; reason?: string }>;
+}
+
+/** The GPUDevice ONNX Runtime runs on (transformers.js shares ORT's env), once a WebGPU session exists. */
+async function ortDevice(): Promise<GpuDeviceLike | null> {
+  const webgpu = (env.backends.onnx as { webgpu?: { device?: Promise<GpuDeviceLike> | GpuDeviceLike } }).webgpu;
+  return (await webgpu?.device) ?? null;
+}
+
+/**
+ * A lost device (driver reset, GPU process crash, device.destroy()) makes every later model call fail
+ * or hang. The page hears of it at once, whether or not a request is running, and restarts the worker.
+ */
+async function watchDevice(model: Vlm) {
+  const device = await ortDevice().catch(() => null);
+  if (!device) return;
+  const info = await device.lost;
+  if (vlm !== model) return; // a later load replaced this model
+  reply({ id: 0, type: 'device-lost', message: info.message || `the WebGPU device was lost (${info.reason ?? 'unknown reason'})` });
+}
+
+function stats(): WorkerStats {
+  const perClip = vlm?.spec.frame.perClip ?? 0;
+  return {
+    recentClips: recent.size,
+    recentCapacity: recent.limit,
+    framesHeld: recent.frames + inFlightFrames + (training ? heldByTraining : 0),
+    framesBound: (2 * recent.limit + 1) * perClip,
+  };
+}
+
+/** Frames of the clips a running training took from the buffer. */
+let heldByTraining = 0;
+
+/** Development builds only: vite replaces import.meta.env.DEV with false in a build, which drops this. */
+async function injectFault(fault: InjectedFault) {
+  if (!import.meta.env.DEV) throw new Error('fault injection exists in development builds only');
+  if (fault === 'crash') {
+    // Uncaught, as a real bug would be: the page sees the worker's error event.
+    setTimeout(() => {
+      throw new Error('injected worker crash (test hook)');
+    });
+    return;
+  }
+  // ORT's device getter waits for a WebGPU backend, which a WASM model never starts.
+  const device = vlm?.device === 'webgpu' ? await ortDevice() : null;
+  if (!device) throw new Error('the model is not running on WebGPU');
+  device.destroy();
 }
 
 function dispatch(req: WorkerRequest): Promise<void> {
   switch (req.type) {
+    case 'stats':
+      reply({ id: req.id, type: 'stats', stats: stats() });
+      return Promise.resolve();
+    case 'test-fault':
+      return injectFault(req.fault).then(() => reply({ id: req.id, type: 'done' }));
     case 'train-adapter':
       return trainAdapter(req);
     case 'cancel-adapter':

@@ -50,7 +50,23 @@ export type WorkerRequest =
   /** Trains a new vector (starting from the active one) on the recent clips, interleaved with memorization. */
   | { id: number; type: 'train-adapter'; tasks: RecentTask[]; options: AdapterTrainingOptions }
   /** Stops a running training between two model calls; the training request answers 'adapter-cancelled'. */
-  | { id: number; type: 'cancel-adapter' };
+  | { id: number; type: 'cancel-adapter' }
+  /** What the worker holds now (frames are the bulk of its memory); for the UI, tests and bench:long. */
+  | { id: number; type: 'stats' }
+  /** Development builds only (import.meta.env.DEV): the fault-injection tests' way to crash the worker or lose its GPU. */
+  | { id: number; type: 'test-fault'; fault: InjectedFault };
+
+export type InjectedFault = 'crash' | 'device-lost';
+
+export interface WorkerStats {
+  /** Memorized clips kept for adapter training, and the most it may keep. */
+  recentClips: number;
+  recentCapacity: number;
+  /** Frames in those clips plus the clip being memorized: everything frame-sized the worker holds. */
+  framesHeld: number;
+  /** The most frames framesHeld can reach with the current capacity and model. */
+  framesBound: number;
+}
 
 export type WorkerReply =
   | { id: number; type: 'loaded'; modelId: string; device: 'webgpu' | 'wasm'; dtype: Dtype; notice?: string; steer: boolean }
@@ -63,4 +79,7 @@ export type WorkerReply =
   /** Nothing was learned: the clips go back to the buffer for a later training. */
   | { id: number; type: 'adapter-cancelled'; phase: AdapterProgress['phase'] }
   | { id: number; type: 'done' }
+  | { id: number; type: 'stats'; stats: WorkerStats }
+  /** Unsolicited (id 0): the WebGPU device was lost; the worker cannot run the model any more. */
+  | { id: number; type: 'device-lost'; message: string }
   | { id: number; type: 'error'; message: string };

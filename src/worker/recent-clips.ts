@@ -7,16 +7,33 @@
 import type { ClipPrompt } from '../adapter/phase-two';
 
 export const DEFAULT_RECENT_CLIPS = 8;
+/**
+ * The most clips the buffer keeps whatever the page asks (the count is a stored setting): with a
+ * training run holding the clips it took, the worker holds at most 2 x this many clips' frames plus
+ * the clip being memorized.
+ */
+export const MAX_RECENT_CLIPS = 32;
 
 const sameKey = (a: ClipPrompt, b: ClipPrompt) => a.key[0] === b.key[0] && a.key[1] === b.key[1];
 
 export class RecentClips {
   private clips: ClipPrompt[] = [];
 
-  constructor(private capacity = DEFAULT_RECENT_CLIPS) {}
+  constructor(private capacity = DEFAULT_RECENT_CLIPS) {
+    this.capacity = Math.min(MAX_RECENT_CLIPS, capacity);
+  }
 
   get size(): number {
     return this.clips.length;
+  }
+
+  get limit(): number {
+    return this.capacity;
+  }
+
+  /** Frames held by the buffered clips. */
+  get frames(): number {
+    return this.clips.reduce((n, c) => n + c.frames.length, 0);
   }
 
   keys(): [string, number][] {
@@ -25,7 +42,7 @@ export class RecentClips {
 
   /** Keeps a clip (replacing an older prompt of the same clip); the oldest leave past `capacity`. */
   add(clip: ClipPrompt, capacity = this.capacity) {
-    this.capacity = Math.max(0, Math.floor(capacity));
+    this.capacity = Math.min(MAX_RECENT_CLIPS, Math.max(0, Math.floor(capacity) || 0));
     this.clips = [...this.clips.filter((c) => !sameKey(c, clip)), clip];
     this.trim();
   }

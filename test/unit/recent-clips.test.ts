@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RecentClips } from '../../src/worker/recent-clips';
+import { MAX_RECENT_CLIPS, RecentClips } from '../../src/worker/recent-clips';
 import { clipPromptOf } from '../../src/adapter/phase-two';
 import type { ClipPrompt } from '../../src/adapter/phase-two';
 
@@ -15,6 +15,17 @@ describe('recent clips for adapter training', () => {
     expect(indices(b)).toEqual([2, 4, 3]);
     b.add(prompt(5), 2); // the capacity comes with each memorize request
     expect(indices(b)).toEqual([3, 5]);
+  });
+
+  it('never holds more than MAX_RECENT_CLIPS clips, whatever capacity a request asks for', () => {
+    const frame = { width: 2, height: 2, t: 0, data: new Uint8Array(12) };
+    const b = new RecentClips(1e6);
+    for (let i = 0; i < 100; i++) b.add({ ...prompt(i), frames: [frame, frame, frame] }, 1e9);
+    expect(b.size).toBe(MAX_RECENT_CLIPS);
+    expect(b.limit).toBe(MAX_RECENT_CLIPS);
+    expect(b.frames).toBe(3 * MAX_RECENT_CLIPS);
+    b.add(prompt(100), Number.NaN); // a nonsense setting keeps nothing rather than everything
+    expect(b.size).toBe(0);
   });
 
   it('hands clips over once; clips a run did not learn from come back behind newer ones', () => {

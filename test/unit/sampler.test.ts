@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClipSampler, greyThumbnail, sceneDifference } from '../../src/capture/sampler';
+import { ClipSampler, greyThumbnail, samplingInterval, sceneDifference } from '../../src/capture/sampler';
 import { ClipQueue } from '../../src/capture/clip-queue';
 import { simulateWorld, stateAt } from '../../src/world/simulate';
 import { renderFrame } from '../../src/world/render';
@@ -64,5 +64,60 @@ describe('clip queue backpressure', () => {
     q.push(clip(5));
     expect((await pending).clipIndex).toBe(5);
     expect(q.state.waiting).toBe(0);
+  });
+});
+
+describe('sampling back-off', () => {
+  it('slows down when the tab is hidden and when memorization falls behind, and recovers', () => {
+    expect(samplingInterval(1, { hidden: false, waiting: 0, capacity: 6 })).toEqual({ everySeconds: 1, reasons: [] });
+    expect(samplingInterval(1, { hidden: true, waiting: 0, capacity: 6 })).toEqual({ everySeconds: 4, reasons: ['hidden'] });
+    expect(samplingInterval(1, { hidden: false, waiting: 3, capacity: 6 })).toEqual({ everySeconds: 2, reasons: ['behind'] });
+    expect(samplingInterval(1, { hidden: false, waiting: 5, capacity: 6 })).toEqual({ everySeconds: 4, reasons: ['behind'] });
+    expect(samplingInterval(1, { hidden: true, waiting: 6, capacity: 6 })).toEqual({ everySeconds: 16, reasons: ['hidden', 'behind'] });
+    expect(samplingInterval(1, { hidden: false, waiting: 2, capacity: 6 }).everySeconds).toBe(1);
+  });
+
+  it('asks for (and keeps) fewer frames at a slower rate, yet cuts every clip with its frames', () => {
+    const run = (every: number) => {
+      const s = new ClipSampler({ streamId: 'w', clipSeconds: 10, framesPerClip: 3, sampleEverySeconds: 1, sceneChangeThreshold: 0 });
+      s.setSampleEvery(every);
+      let grabbed = 0;
+      let maxHeld = 0;
+      const clips: Clip[] = [];
+      for (let i = 0; i <= 4 * 60; i++) {
+        const t = i / 4; // the controller's 4 ticks a second
+        if (!s.due(t)) continue;
+        grabbed++;
+        clips.push(...s.push(frameAt(t)));
+        maxHeld = Math.max(maxHeld, s.held);
+      }
+      return { grabbed, kept: s.stats.kept, clips, maxHeld };
+    };
+    const normal = run(1);
+    const slow = run(4);
+    expect(normal.grabbed).toBe(61);
+    // 15 frames at the slow rate plus at most one per clip boundary.
+    expect(slow.grabbed).toBeLessThanOrEqual(15 + 6);
+    for (const r of [normal, slow]) {
+      expect(r.clips.map((c) => [c.t0, c.t1])).toEqual([[0, 10], [10, 20], [20, 30], [30, 40], [40, 50], [50, 60]]);
+      for (const c of r.clips) expect(c.frames).toHaveLength(3);
+    }
+    // The frames waiting for a clip are bounded by the clip length over the interval (+ the boundary frames).
+    expect(normal.maxHeld).toBeLessThanOrEqual(12);
+    expect(slow.maxHeld).toBeLessThanOrEqual(5);
+  });
+
+  it('puts back a clip that could not be memorized ahead of later ones', async () => {
+    const clip = (i: number): Clip => ({ streamId: 'w', clipIndex: i, t0: i * 10, t1: i * 10 + 10, frames: [] });
+    const q = new ClipQueue(3);
+    q.push(clip(1));
+    q.push(clip(2));
+    const first = await q.next();
+    q.requeue(first);
+    expect((await q.next()).clipIndex).toBe(1);
+    expect((await q.next()).clipIndex).toBe(2);
+    const waiting = q.next();
+    q.requeue(clip(7));
+    expect((await waiting).clipIndex).toBe(7);
   });
 });
