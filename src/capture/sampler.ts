@@ -65,11 +65,18 @@ export class ClipSampler {
   private clipIndex = 0;
   readonly stats: SamplerStats = { seen: 0, kept: 0, skippedDuplicates: 0, clips: 0 };
 
-  constructor(private readonly opts: SamplerOptions, startAt = 0) {
+  /** `firstClipIndex`: where numbering starts (a resumed stream continues its clip numbers). */
+  constructor(private readonly opts: SamplerOptions, startAt = 0, firstClipIndex = 0) {
     this.clipStart = startAt;
+    this.clipIndex = firstClipIndex;
   }
 
   private clipStart: number;
+
+  /** The index the next clip cut will get. */
+  get nextClipIndex(): number {
+    return this.clipIndex;
+  }
 
   /** Feeds one frame; returns the clips completed by its time (usually none, sometimes one). */
   push(frame: RgbFrame): Clip[] {
