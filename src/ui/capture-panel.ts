@@ -66,7 +66,7 @@ export class TmCapturePanel extends LitElement {
     if (this.capturing)
       return html`<span class=${this.paused ? 'paused' : 'live'} part="capture-indicator" role="status" aria-live="polite" aria-atomic="true"
           >${this.paused ? html`<span aria-hidden="true">❚❚</span> Capture paused (nothing is being recorded): ${this.sourceTitle}` : html`<span aria-hidden="true">●</span> Capturing: ${this.sourceTitle}`}</span>
-        <button part="button pause"
+        <button part="button pause" aria-label=${this.paused ? 'Resume capture' : 'Pause capture'}
           @click=${() => this.emit(this.paused ? 'resume-capture' : 'pause-capture')}>${this.paused ? 'Resume' : 'Pause'}</button>
         <button part="button stop" @click=${() => this.emit('stop-capture')}>Stop</button>`;
     return html`${this.sources.map((kind) =>
