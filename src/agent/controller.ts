@@ -339,7 +339,10 @@ export class AgentController extends EventTarget {
       try {
         const result = await this.client.memorize(clip, this.adapter.memorizeVersion, this.adapter.recentClipCount);
         if (this.isForgotten(clip)) {
-          // Forgotten while the model was writing it: never stored.
+          // Forgotten while the model was writing it: never stored, and out of the training buffer.
+          const key: [string, number] = [clip.streamId, clip.clipIndex];
+          await this.client?.forgetClips([key]).catch(() => undefined);
+          await this.adapter.onForgotten({ memoryKeys: [key], taskIds: [], staleVersions: [] });
         } else if (result.ok) {
           const thumb = await thumbnailOf(clip.frames[clip.frames.length - 1]).catch(() => undefined);
           const memory: StoredMemory = { ...result.memory, createdAt: Date.now(), thumbnail: thumb };
@@ -526,6 +529,7 @@ export class AgentController extends EventTarget {
     // The worker's sliding window may still hold forgotten text: seed it from what is left.
     if (this.state.capturing && shown && this.client && this.state.model.status === 'ready' && summary.memoryKeys.some(([s]) => s === shown))
       await this.client.restoreWindow(shown, this.state.memories.slice(-2).map((m) => ({ t0: m.t0, t1: m.t1, text: m.text }))).catch(() => undefined);
+    if (summary.memoryKeys.length && this.client && this.state.model.status === 'ready') await this.client.forgetClips(summary.memoryKeys).catch(() => undefined);
     await this.adapter.onForgotten(summary);
     if (this.state.privacy.usage) await this.readUsage();
   }

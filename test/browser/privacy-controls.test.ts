@@ -190,6 +190,19 @@ describe('privacy controls in the app', () => {
       await expect.poll(() => adapterPanel(page).locator('[part=adapter-stale]').textContent()).toMatch(/^v1 is stale/);
       expect(await adapterPanel(page).getByRole('button', { name: 'Roll back to the plain model' }).count()).toBe(1);
 
+      // Retrain: from the newest version trained on nothing deleted (here the plain model), on what is left.
+      await page.getByRole('textbox', { name: 'Ask about the stream' }).fill('What color is KIWI?');
+      await page.getByRole('button', { name: 'Ask' }).click();
+      await expect.poll(async () => (await stored(page)).tasks.length, { timeout: 60_000 }).toBe(1);
+      await adapterPanel(page).getByRole('button', { name: 'Retrain' }).click();
+      await expect.poll(() => adapterPanel(page).locator('[part=adapter-version]').textContent(), { timeout: 240_000, interval: 500 }).toBe('v3');
+      const v3 = (await stored(page)).adapters.find((a) => a.version === 3)!;
+      expect(v3).toMatchObject({ parentVersion: 0, stale: null });
+      const forgottenKeys = new Set(gone.map(keyOf));
+      expect(v3.trainedOn.memoryKeys.filter(([s, c]) => forgottenKeys.has(`${s}/${c}`))).toEqual([]);
+      expect(await adapterPanel(page).locator('[part=adapter-stale]').count()).toBe(0);
+      expect(await adapterPanel(page).locator('[part=adapter-error]').count()).toBe(0);
+
       // Keep forever asks the browser for persistent storage (the real call, counted on the way).
       await page.evaluate(() => {
         const w = window as unknown as { __persistCalls: number };
@@ -214,7 +227,7 @@ describe('privacy controls in the app', () => {
       await privacyPanel(page).getByRole('button', { name: 'Refresh' }).click();
       const final = await stored(page);
       await expect.poll(() => privacyPanel(page).locator('tr[data-store=memories] .count').textContent()).toBe(String(final.memories.length));
-      expect(await privacyPanel(page).locator('tr[data-store=adapters] .count').textContent()).toBe('2');
+      expect(await privacyPanel(page).locator('tr[data-store=adapters] .count').textContent()).toBe('3');
       expect(await privacyPanel(page).locator('[part=usage-estimate]').textContent()).toMatch(/Browser estimate: .* used of/);
       expect(errors).toEqual([]);
     } finally {
