@@ -634,6 +634,7 @@ export class AgentController extends EventTarget {
     await this.init();
     try {
       const summary = await importAll(this.db!, await file.text());
+      await this.loadRetention(this.db!); // an import may carry its own retention setting
       await this.adapter.reload(this.db!);
       const streams = await repo.listStreams(this.db!);
       if (!this.state.capturing && streams.length) await this.showStream(streams[streams.length - 1].id);
@@ -667,6 +668,7 @@ export class AgentController extends EventTarget {
     // A training that finished after the deletion would store a version of deleted data.
     await this.adapter.cancel();
     await repo.deleteEverything(this.db);
+    await this.loadRetention(this.db); // settings went too: back to keeping everything
     await this.adapter.reload(this.db);
     Object.assign(this.state, { streamId: null, memories: [], rejected: [], chat: [], notice: 'Everything was deleted.' });
     this.changed();
