@@ -349,7 +349,7 @@ export class AgentController extends EventTarget {
           await repo.putMemory(this.db!, memory);
           this.state.memories = [...this.state.memories, memory];
           this.dispatchEvent(new CustomEvent('memory', { detail: memory }));
-          this.scheduleRetention();
+          void this.scheduleRetention();
         } else {
           this.state.rejected = [...this.state.rejected, { clipIndex: clip.clipIndex, t0: clip.t0, t1: clip.t1, reason: result.rejected.reason }];
         }
@@ -416,7 +416,7 @@ export class AgentController extends EventTarget {
         type: inferQuestionType(q), answer: answer.text, answered: !answer.abstained, citations: answer.citations,
       });
       this.dispatchEvent(new CustomEvent('answer', { detail: { question: q, answer: answer.text, abstained: answer.abstained, citations: answer.citations } }));
-      this.scheduleRetention();
+      void this.scheduleRetention();
       // Not awaited: an automatic training runs alongside memorization and reports through state.adapter.
       void this.adapter.onTaskAdded();
     } catch (e) {
@@ -585,16 +585,19 @@ export class AgentController extends EventTarget {
       this.state.privacy = { ...this.state.privacy, persistGranted: granted };
     }
     this.changed();
-    await this.applyRetention();
+    await this.scheduleRetention();
     if (this.state.privacy.usage) await this.readUsage();
     return true;
   }
 
-  /** Runs retention after a write; writes during a run ask for one more run, never two at once. */
-  private scheduleRetention() {
+  /**
+   * Runs retention after a write or a settings change; a call during a run asks for one more run,
+   * never two at once. Resolves when the run that covers this call is over.
+   */
+  private scheduleRetention(): Promise<void> {
     if (this.retentionRun) {
       this.retentionAgain = true;
-      return;
+      return this.retentionRun;
     }
     this.retentionRun = (async () => {
       do {
@@ -602,6 +605,7 @@ export class AgentController extends EventTarget {
         await this.applyRetention();
       } while (this.retentionAgain);
     })().finally(() => (this.retentionRun = null));
+    return this.retentionRun;
   }
 
   private async applyRetention() {
@@ -638,7 +642,7 @@ export class AgentController extends EventTarget {
       await this.adapter.reload(this.db!);
       const streams = await repo.listStreams(this.db!);
       if (!this.state.capturing && streams.length) await this.showStream(streams[streams.length - 1].id);
-      this.scheduleRetention();
+      void this.scheduleRetention();
       this.state.notice = `Imported ${summary.memories} memories from ${summary.streams} streams, ${summary.tasks} questions and ${summary.adapters} adapters.`;
       this.state.error = null;
       this.changed();
