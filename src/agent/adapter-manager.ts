@@ -17,7 +17,7 @@
 import type { Db } from '../store/db';
 import * as repo from '../store/repository';
 import type { AdapterRecord, AdapterStaleness, TaskRecord } from '../store/schema';
-import { inheritedStaleness, lastCleanVersion, memoryKeyOf } from '../store/staleness';
+import { inheritedStaleness, lastCleanVersion, memoryKeyOf, stalenessOf } from '../store/staleness';
 import type { ForgetSummary } from '../store/forget';
 import type { ModelSpec } from '../memorize/registry';
 import type { RecentTask } from '../adapter/reward';
@@ -167,9 +167,9 @@ export class AdapterManager {
     this.state.version = record?.version ?? 0;
     this.state.tasksLearned = record?.trainedOn.taskIds.length ?? 0;
     if (record) this.state.lastResult = resultOf(record);
-    this.state.stale = record?.stale ?? null;
+    this.state.stale = (record && stalenessOf(record)) ?? null;
     if (line) {
-      this.state.versions = line.map((r) => ({ version: r.version, createdAt: r.createdAt, stale: r.stale?.reason ?? null }));
+      this.state.versions = line.map((r) => ({ version: r.version, createdAt: r.createdAt, stale: stalenessOf(r)?.reason ?? null }));
       this.state.rollbackTo = record?.stale ? lastCleanVersion(line, record.version) : null;
     }
   }

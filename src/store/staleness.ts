@@ -60,6 +60,24 @@ export function newlyStale(records: AdapterRecord[], deleted: DeletedItems, reas
   return out;
 }
 
+/**
+ * The stale mark as the UI may rely on it, or undefined: a record from an import may carry any
+ * shape here, and a mark that is present but damaged still counts as stale (never as clean).
+ */
+export function stalenessOf(r: AdapterRecord): AdapterStaleness | undefined {
+  const s = r.stale as unknown;
+  if (!s) return undefined; // the same test newlyStale and lastCleanVersion apply
+  const o = (typeof s === 'object' ? s : {}) as Record<string, unknown>;
+  const trained = trainedOnOf({ ...r, trainedOn: { taskIds: o.taskIds as number[], memoryKeys: o.memoryKeys as [string, number][] } });
+  return {
+    reason: typeof o.reason === 'string' ? o.reason : 'marked stale',
+    at: typeof o.at === 'number' ? o.at : 0,
+    taskIds: trained.taskIds,
+    memoryKeys: trained.memoryKeys,
+    ...(typeof o.fromVersion === 'number' ? { fromVersion: o.fromVersion } : {}),
+  };
+}
+
 /** Staleness a new version inherits from the version it was trained from. */
 export function inheritedStaleness(parent: AdapterRecord | null | undefined, at: number): AdapterStaleness | undefined {
   if (!parent?.stale) return undefined;

@@ -4,7 +4,7 @@
  * and a sampler resumed after a pause continuing its clip numbers from the resume time.
  */
 import { describe, expect, it } from 'vitest';
-import { inheritedStaleness, lastCleanVersion, memoryKeyOf, newlyStale } from '../../src/store/staleness';
+import { inheritedStaleness, lastCleanVersion, memoryKeyOf, newlyStale, stalenessOf } from '../../src/store/staleness';
 import { checkRetention, RetentionError } from '../../src/store/retention';
 import { approxBytes, formatBytes } from '../../src/store/usage';
 import { ClipSampler } from '../../src/capture/sampler';
@@ -57,6 +57,13 @@ describe('adapter staleness', () => {
     expect(lastCleanVersion(line.slice(1, 2), 2)).toBe(0);
     expect(inheritedStaleness(line[1], 9)).toMatchObject({ fromVersion: 2, at: 9 });
     expect(inheritedStaleness(line[0], 9)).toBeUndefined();
+  });
+
+  it('reads a damaged stale mark (e.g. from an import) as stale, with safe fields', () => {
+    expect(stalenessOf(version(1, [], []))).toBeUndefined();
+    expect(stalenessOf(version(1, [], [], { stale: {} as never }))).toEqual({ reason: 'marked stale', at: 0, taskIds: [], memoryKeys: [] });
+    expect(stalenessOf(version(1, [], [], { stale: 'yes' as never }))?.reason).toBe('marked stale');
+    expect(stalenessOf(version(1, [], [], { stale: { reason: 'r', at: 3, taskIds: [1, 'x'], memoryKeys: [['s', 1], 'bad'] } as never }))).toEqual({ reason: 'r', at: 3, taskIds: [1], memoryKeys: [['s', 1]] });
   });
 
   it('spells memory keys unambiguously', () => {
