@@ -71,7 +71,7 @@ export class TaskmemAgent extends LitElement {
     .notice { color: var(--taskmem-warning, #e5b45b); }
     .timeline { max-height: var(--taskmem-timeline-height, 480px); overflow: auto; }
     .data { display: flex; flex-wrap: wrap; gap: 6px; }
-    tm-capture-panel { position: sticky; top: 0; z-index: 1; padding: 4px 0; background: var(--taskmem-background, #14171b); }
+    tm-capture-panel { position: sticky; top: 0; z-index: 1; padding: 4px 0 8px; margin-bottom: 8px; background: var(--taskmem-background, #14171b); }
     .data button { font: inherit; font-size: 0.9em; padding: 4px 10px; border-radius: 6px; border: 1px solid var(--taskmem-border, #4a5260);
       background: var(--taskmem-button, #252a31); color: inherit; cursor: pointer; }
   `;
@@ -169,14 +169,16 @@ export class TaskmemAgent extends LitElement {
   override render() {
     const s = this.controller?.state;
     if (!s) return nothing;
-    return html`<div class="grid">
+    // The capture bar sits above both columns and sticks to the top: Pause/Resume and the indicator
+    // stay in view wherever the agent is scrolled, in the one-column layout too.
+    return html`<tm-capture-panel exportparts="button, source, stop, pause, capture-indicator" .sources=${this.allowedSources()} ?capturing=${s.capturing}
+        ?paused=${s.paused} .sourceTitle=${s.sourceTitle} ?busy=${s.model.status === 'loading'}
+        @choose-source=${(e: CustomEvent) => this.startSource(e.detail.kind, e.detail.file)}
+        @pause-capture=${() => this.controller?.pauseCapture()}
+        @resume-capture=${() => this.controller?.resumeCapture()}
+        @stop-capture=${() => this.controller?.stop()}></tm-capture-panel>
+      <div class="grid">
       <section>
-        <tm-capture-panel exportparts="button, source, stop, pause, capture-indicator" .sources=${this.allowedSources()} ?capturing=${s.capturing}
-          ?paused=${s.paused} .sourceTitle=${s.sourceTitle} ?busy=${s.model.status === 'loading'}
-          @choose-source=${(e: CustomEvent) => this.startSource(e.detail.kind, e.detail.file)}
-          @pause-capture=${() => this.controller?.pauseCapture()}
-          @resume-capture=${() => this.controller?.resumeCapture()}
-          @stop-capture=${() => this.controller?.stop()}></tm-capture-panel>
         <video part="preview" muted playsinline ?hidden=${!s.capturing || s.sourceTitle?.startsWith('Demo') === true}></video>
         ${s.error ? html`<p class="error" role="alert" part="error">${s.error}</p>` : nothing}
         ${s.notice ? html`<p class="notice" role="status" part="notice">${s.notice}</p>` : nothing}

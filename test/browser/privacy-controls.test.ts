@@ -115,6 +115,16 @@ describe('privacy controls in the app', () => {
       await page.keyboard.press('Enter');
       await expect.poll(() => indicator(page).textContent()).toMatch(/Capture paused/);
       const pausedAt = await agent(page).evaluate((el) => (el as Agent).controller.state.pauses[0].from);
+      // Always in view: on a small, one-column screen scrolled to the bottom, the indicator and Resume are on screen.
+      await page.setViewportSize({ width: 480, height: 400 });
+      await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(400);
+      for (const target of [indicator(page), page.getByRole('button', { name: 'Resume capture' })]) {
+        const box = (await target.boundingBox())!;
+        expect(box.y).toBeGreaterThanOrEqual(0);
+        expect(box.y + box.height).toBeLessThanOrEqual(400);
+      }
+      await page.setViewportSize({ width: 1280, height: 720 });
       await expect.poll(() => streamTime(page), { timeout: 60_000, interval: 500 }).toBeGreaterThan(pausedAt + 12);
       await page.getByRole('button', { name: 'Resume capture' }).focus();
       await page.keyboard.press('Enter');
