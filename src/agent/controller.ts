@@ -494,12 +494,15 @@ export class AgentController extends EventTarget {
     const now = Date.now();
     const since = now - minutes * 60_000;
     const live = this.state.capturing && this.source && this.state.streamId ? this.state.streamId : null;
+    // Rejected clips of that time were never stored, but the worker keeps their frames for training.
+    let rejectedKeys: [string, number][] = [];
     if (live && this.source) {
       // Stream time runs with the wall clock for live sources; for a file it runs slower if anything,
       // so this window reaches back at least as far as the wall-clock one.
       const streamNow = this.source.now();
       this.forgottenWindows.push({ streamId: live, from: streamNow - minutes * 60, until: streamNow });
       if (this.sampler) this.sampler = this.makeSampler(live, streamNow, this.sampler.nextClipIndex);
+      rejectedKeys = this.state.rejected.filter((r) => this.isForgotten({ streamId: live, ...r })).map((r) => [live, r.clipIndex]);
       this.state.rejected = this.state.rejected.filter((r) => !this.isForgotten({ streamId: live, ...r }));
     }
     let summary: ForgetSummary;
@@ -510,14 +513,14 @@ export class AgentController extends EventTarget {
       return null;
     }
     this.state.chat = this.state.chat.filter((e) => (e.at ?? 0) < since);
-    await this.afterDeletion(summary);
+    await this.afterDeletion(summary, rejectedKeys);
     this.state.notice = `Forgot the last ${minutes} minute${minutes === 1 ? '' : 's'}: ${describeDeletion(summary)}.`;
     this.changed();
     return summary;
   }
 
   /** Refreshes what the UI shows after a deletion and tells the adapter and the worker. */
-  private async afterDeletion(summary: ForgetSummary) {
+  private async afterDeletion(summary: ForgetSummary, unstoredClips: [string, number][] = []) {
     const deleted = new Set(summary.memoryKeys.map(([s, c]) => memoryKeyOf(s, c)));
     this.state.chat = this.state.chat.filter((e) => !e.citations.some((c) => deleted.has(memoryKeyOf(c.streamId, c.clipIndex))));
     const shown = this.state.streamId;
@@ -529,8 +532,9 @@ export class AgentController extends EventTarget {
     // The worker's sliding window may still hold forgotten text: seed it from what is left.
     if (this.state.capturing && shown && this.client && this.state.model.status === 'ready' && summary.memoryKeys.some(([s]) => s === shown))
       await this.client.restoreWindow(shown, this.state.memories.slice(-2).map((m) => ({ t0: m.t0, t1: m.t1, text: m.text }))).catch(() => undefined);
-    if (summary.memoryKeys.length && this.client && this.state.model.status === 'ready') await this.client.forgetClips(summary.memoryKeys).catch(() => undefined);
-    await this.adapter.onForgotten(summary);
+    const clips = [...summary.memoryKeys, ...unstoredClips];
+    if (clips.length && this.client && this.state.model.status === 'ready') await this.client.forgetClips(clips).catch(() => undefined);
+    await this.adapter.onForgotten({ ...summary, memoryKeys: clips });
     if (this.state.privacy.usage) await this.readUsage();
   }
 

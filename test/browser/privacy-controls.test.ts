@@ -65,6 +65,15 @@ async function liveMemories(page: Page): Promise<Row[]> {
   return (await stored(page)).memories.filter((m) => m.streamId === id);
 }
 
+/** The active version once a training is over, or the panel's error: a failed training fails the test with its reason. */
+async function trainingOutcome(page: Page): Promise<string> {
+  const status = await adapterPanel(page).locator('[part=adapter-status]').textContent();
+  if (status === 'training') return 'training';
+  const error = adapterPanel(page).locator('[part=adapter-error]');
+  if (await error.count()) return `error: ${await error.textContent()}`;
+  return (await adapterPanel(page).locator('[part=adapter-version]').textContent()) ?? '';
+}
+
 async function waitForLive(page: Page, pred: (rows: Row[]) => boolean, timeout = 180_000) {
   await expect.poll(async () => pred(await liveMemories(page)), { timeout, interval: 500 }).toBe(true);
 }
@@ -91,6 +100,10 @@ describe('privacy controls in the app', () => {
         const task = await repo.addTask(db, { askedAt: old + 5, streamId: 'old', streamTime: 20, question: 'Where is KIWI?', type: 'location', answer: 'the shelf', answered: true, citations: [{ streamId: 'old', clipIndex: 1 }] });
         await repo.putAdapter(db, { modelId: 'taskmem/qwen3-vl-fixture', layer: 1, version: 1, parentVersion: 0, vector: new Float32Array(128).map((_, i) => Math.sin(i) * 0.01), createdAt: old + 6,
           trainedOn: { taskIds: [task], memoryKeys: [['old', 0], ['old', 1]] }, metrics: { pairs: 1 } });
+        // Ninety days ago, under a stored retention of 60 days: deleted when the app starts.
+        await repo.putStream(db, { id: 'ancient', title: 'Ancient', source: 'webcam', createdAt: ${now - 90 * DAY}, modelId: 'taskmem/qwen3-vl-fixture', clipSeconds: 10 });
+        await repo.putMemory(db, { streamId: 'ancient', clipIndex: 0, t0: 0, t1: 10, text: 'KIWI is red.', modelId: 'taskmem/qwen3-vl-fixture', adapterVersion: 0, createdAt: ${now - 90 * DAY} });
+        await repo.setSetting(db, 'privacy.retention', { maxAgeDays: 60, maxMegabytes: null, keepForever: false });
         db.close();
       })()`);
       await page.reload();
@@ -103,6 +116,11 @@ describe('privacy controls in the app', () => {
         await (el as Agent).controller.setAdapterTrainingOptions({ steps: 2, candidates: 2, batch: 2 });
       });
       await expect.poll(() => adapterPanel(page).locator('[part=adapter-version]').textContent()).toBe('v1');
+      // Retention ran at startup: the 90-day-old stream went, the 40-day-old one stays.
+      const started = await stored(page);
+      expect(started.streams).toEqual(['old']);
+      expect(started.memories.map((m) => `${m.streamId}/${m.clipIndex}`)).toEqual(['old/0', 'old/1']);
+      expect(await privacyPanel(page).locator('[part=retention-current]').textContent()).toMatch(/deleted after 60 days/);
 
       // Capture on: the indicator says so, and Pause sits next to it.
       await page.getByRole('button', { name: 'Webcam' }).click();
@@ -143,7 +161,7 @@ describe('privacy controls in the app', () => {
       await page.getByRole('button', { name: 'Ask' }).click();
       await expect.poll(async () => (await stored(page)).tasks.length, { timeout: 60_000 }).toBe(2);
       await adapterPanel(page).getByRole('button', { name: 'Train now' }).click();
-      await expect.poll(() => adapterPanel(page).locator('[part=adapter-version]').textContent(), { timeout: 240_000, interval: 500 }).toBe('v2');
+      await expect.poll(() => trainingOutcome(page), { timeout: 240_000, interval: 500 }).toBe('v2');
       const v2 = (await stored(page)).adapters.find((a) => a.version === 2)!;
       expect(v2.parentVersion).toBe(1);
       expect(v2.trainedOn.memoryKeys.length).toBeGreaterThan(0);
@@ -188,6 +206,7 @@ describe('privacy controls in the app', () => {
       expect(await liveId(page)).toBe(liveStream);
 
       // Retention by age: 30 days. The 40-day-old stream, its memories and its question go; v1 learned from them.
+      expect(await privacyPanel(page).getByRole('spinbutton', { name: /Days to keep/ }).inputValue()).toBe('60');
       await privacyPanel(page).getByRole('spinbutton', { name: /Days to keep/ }).fill('30');
       await privacyPanel(page).getByRole('button', { name: 'Apply' }).click();
       await expect.poll(async () => (await stored(page)).streams.includes('old')).toBe(false);
@@ -205,7 +224,7 @@ describe('privacy controls in the app', () => {
       await page.getByRole('button', { name: 'Ask' }).click();
       await expect.poll(async () => (await stored(page)).tasks.length, { timeout: 60_000 }).toBe(1);
       await adapterPanel(page).getByRole('button', { name: 'Retrain' }).click();
-      await expect.poll(() => adapterPanel(page).locator('[part=adapter-version]').textContent(), { timeout: 240_000, interval: 500 }).toBe('v3');
+      await expect.poll(() => trainingOutcome(page), { timeout: 240_000, interval: 500 }).toBe('v3');
       const v3 = (await stored(page)).adapters.find((a) => a.version === 3)!;
       expect(v3).toMatchObject({ parentVersion: 0, stale: null });
       const forgottenKeys = new Set(gone.map(keyOf));
