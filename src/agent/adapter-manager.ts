@@ -7,10 +7,18 @@
  * they learned from): it stores the newest version number under `adapter.resetAfter:<model>:<layer>`,
  * and only versions above that number can become active. The next training after a reset starts
  * from the plain model and still gets a fresh version number.
+ *
+ * Forgetting (forget.ts) marks versions that learned from deleted data stale. Rolling back pins an
+ * older version under `adapter.pinned:<model>:<layer>` (it stays active until a new version is
+ * trained or the adapter is reset); retraining rolls back to the newest version that learned from
+ * nothing deleted, then trains from it. A training that finishes after some of its clips or
+ * questions were forgotten is discarded rather than stored.
  */
 import type { Db } from '../store/db';
 import * as repo from '../store/repository';
-import type { AdapterRecord, TaskRecord } from '../store/schema';
+import type { AdapterRecord, AdapterStaleness, TaskRecord } from '../store/schema';
+import { inheritedStaleness, lastCleanVersion, memoryKeyOf, stalenessOf } from '../store/staleness';
+import type { ForgetSummary } from '../store/forget';
 import type { ModelSpec } from '../memorize/registry';
 import type { RecentTask } from '../adapter/reward';
 import type { InferenceClient } from '../worker/client';
@@ -42,6 +50,14 @@ export interface AdapterState {
   /** False once the loaded model turns out to have no steer input. */
   supported: boolean;
   error: string | null;
+  /** Why the active version is stale (it learned from something since deleted); null when it is not. */
+  stale: AdapterStaleness | null;
+  /** When the active version is stale: the newest version that learned from nothing deleted (0 = the plain model). */
+  rollbackTo: number | null;
+  /** Every stored version of this model and layer, oldest first. */
+  versions: { version: number; createdAt: number; stale: string | null }[];
+  /** True while an older version is pinned by a rollback. */
+  pinned: boolean;
 }
 
 export const ADAPTER_SETTING = {
@@ -50,6 +66,7 @@ export const ADAPTER_SETTING = {
   recentClips: 'adapter.recentClips',
   training: 'adapter.training',
   resetAfter: (spec: ModelSpec) => `adapter.resetAfter:${spec.id}:${spec.steer.layer}`,
+  pinned: (spec: ModelSpec) => `adapter.pinned:${spec.id}:${spec.steer.layer}`,
 } as const;
 
 export const DEFAULT_AUTO_EVERY = 5;
@@ -73,7 +90,11 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 export class AdapterManager {
   readonly state: AdapterState = {
     version: 0, status: 'idle', progress: null, tasksLearned: 0, lastResult: null, auto: true, autoEvery: DEFAULT_AUTO_EVERY, supported: true, error: null,
+    stale: null, rollbackTo: null, versions: [], pinned: false,
   };
+  /** Memory keys and task ids deleted in this session: a training that used any of them is discarded. */
+  private readonly forgottenKeys = new Set<string>();
+  private readonly forgottenTasks = new Set<number>();
   private active: AdapterRecord | null = null;
   /** The version whose vector the worker holds; memories are stamped with it. */
   private applied = 0;
@@ -103,19 +124,22 @@ export class AdapterManager {
   /** Reads the settings and the active version from the store: on init, after import or deletion. */
   async load(db: Db) {
     const spec = this.host.spec;
-    const [auto, autoEvery, recentClips, options, resetAfter, records] = await Promise.all([
+    const [auto, autoEvery, recentClips, options, resetAfter, pinned, records] = await Promise.all([
       repo.getSetting(db, ADAPTER_SETTING.auto, true),
       repo.getSetting(db, ADAPTER_SETTING.autoEvery, DEFAULT_AUTO_EVERY),
       repo.getSetting(db, ADAPTER_SETTING.recentClips, DEFAULT_RECENT_CLIPS),
       repo.getSetting<AdapterTrainingOptions>(db, ADAPTER_SETTING.training, {}),
       repo.getSetting(db, ADAPTER_SETTING.resetAfter(spec), 0),
+      repo.getSetting<number | null>(db, ADAPTER_SETTING.pinned(spec), null),
       this.versions(db),
     ]);
     Object.assign(this.state, { auto, autoEvery });
     this.recentClips = recentClips;
     this.options = options;
     this.autoMark = Math.max(0, ...records.flatMap((r) => r.trainedOn.taskIds));
-    this.activate(records.filter((r) => r.version > resetAfter).at(-1) ?? null);
+    const pinnedRecord = typeof pinned === 'number' ? records.find((r) => r.version === pinned) : undefined;
+    this.state.pinned = !!pinnedRecord;
+    this.activate(pinnedRecord ?? records.filter((r) => r.version > resetAfter).at(-1) ?? null, records);
     if (this.state.status !== 'training') this.state.status = this.idleStatus;
     this.host.changed();
     const client = this.host.loadedClient();
@@ -138,11 +162,16 @@ export class AdapterManager {
     return (await repo.adaptersOf(db, this.host.spec.id)).filter((r) => r.layer === this.host.spec.steer.layer);
   }
 
-  private activate(record: AdapterRecord | null) {
+  private activate(record: AdapterRecord | null, line?: AdapterRecord[]) {
     this.active = record;
     this.state.version = record?.version ?? 0;
     this.state.tasksLearned = record?.trainedOn.taskIds.length ?? 0;
     if (record) this.state.lastResult = resultOf(record);
+    this.state.stale = (record && stalenessOf(record)) ?? null;
+    if (line) {
+      this.state.versions = line.map((r) => ({ version: r.version, createdAt: r.createdAt, stale: stalenessOf(r)?.reason ?? null }));
+      this.state.rollbackTo = record?.stale ? lastCleanVersion(line, record.version) : null;
+    }
   }
 
   private async apply(client: InferenceClient) {
@@ -171,25 +200,41 @@ export class AdapterManager {
       if (!this.state.supported) throw new Error(`${this.host.spec.label} has no steer input`);
       const tasks = (await repo.listTasks(db)).slice(-RECENT_TASKS);
       this.autoMark = Math.max(this.autoMark, ...tasks.map((t) => t.id ?? 0));
+      // The worker starts from the vector it holds, which is the active version's.
+      const parentVersion = this.active?.version ?? 0;
       if (this.cancelRequested) return this.cancelled();
       const outcome = await client.trainAdapter(tasks.map(toRecentTask), this.options, (p) => {
         this.state.progress = p;
         this.host.changed();
       });
       if (outcome.outcome === 'cancelled') return this.cancelled();
-      const version = Math.max(0, ...(await this.versions(db)).map((r) => r.version)) + 1;
+      const usedForgotten = outcome.trainedOn.clipKeys.some(([s, c]) => this.forgottenKeys.has(memoryKeyOf(s, c))) || tasks.some((t) => this.forgottenTasks.has(t.id!));
+      if (usedForgotten) {
+        this.state.status = this.idleStatus;
+        this.state.error = 'The training finished after some of the clips or questions it learned from were forgotten, so its result was discarded and nothing was stored. Train again to learn from what is left.';
+        this.host.emit('agent-error', { message: this.state.error });
+        return;
+      }
+      const line = await this.versions(db);
+      const version = Math.max(0, ...line.map((r) => r.version)) + 1;
+      const createdAt = Date.now();
+      const stale = inheritedStaleness(line.find((r) => r.version === parentVersion), createdAt);
       const record: AdapterRecord = {
         modelId: this.host.spec.id,
         layer: this.host.spec.steer.layer,
         version,
         vector: outcome.vector,
-        createdAt: Date.now(),
+        createdAt,
         trainedOn: { taskIds: tasks.map((t) => t.id!), memoryKeys: outcome.trainedOn.clipKeys },
         metrics: outcome.metrics,
+        parentVersion,
+        ...(stale ? { stale } : {}),
       };
       // Stored before it is used: a version that memories name always exists in the store.
       await repo.putAdapter(db, record);
-      this.activate(record);
+      await repo.setSetting(db, ADAPTER_SETTING.pinned(this.host.spec), null);
+      this.state.pinned = false;
+      this.activate(record, [...line, record]);
       await this.apply(client);
       this.state.status = this.idleStatus;
       this.host.emit('adapter', { version, metrics: record.metrics, trainedOn: record.trainedOn });
@@ -222,14 +267,59 @@ export class AdapterManager {
     await this.cancel();
     const db = this.host.db();
     if (!db) return;
-    const newest = Math.max(0, ...(await this.versions(db)).map((r) => r.version));
+    const line = await this.versions(db);
+    const newest = Math.max(0, ...line.map((r) => r.version));
     await repo.setSetting(db, ADAPTER_SETTING.resetAfter(this.host.spec), newest);
-    this.activate(null);
+    await repo.setSetting(db, ADAPTER_SETTING.pinned(this.host.spec), null);
+    this.state.pinned = false;
+    this.activate(null, line);
     if (this.state.status === 'error') this.state.status = this.idleStatus;
     this.state.error = null;
     this.host.changed();
     const client = this.host.loadedClient();
     if (client) await this.apply(client);
+  }
+
+  /**
+   * Makes `version` the active one (0 = the plain model) until a new version is trained or the
+   * adapter is reset; memorization uses it from the next clip on. Stale versions are refused.
+   */
+  async rollback(version: number) {
+    await this.cancel();
+    const db = this.host.db();
+    if (!db) return;
+    if (version === 0) return this.reset();
+    const line = await this.versions(db);
+    const target = line.find((r) => r.version === version);
+    if (!target) throw new RangeError(`There is no adapter v${version} to roll back to.`);
+    if (target.stale) throw new RangeError(`Adapter v${version} is stale too (${target.stale.reason}); roll back further or retrain.`);
+    await repo.setSetting(db, ADAPTER_SETTING.pinned(this.host.spec), version);
+    this.state.pinned = true;
+    this.activate(target, line);
+    if (this.state.status === 'error') this.state.status = this.idleStatus;
+    this.state.error = null;
+    this.host.changed();
+    const client = this.host.loadedClient();
+    if (client) await this.apply(client);
+  }
+
+  /** Rolls back to the newest version that learned from nothing deleted, then trains from it. */
+  async retrain() {
+    const db = this.host.db();
+    if (!db) return;
+    if (this.state.stale) await this.rollback(lastCleanVersion(await this.versions(db), this.state.version));
+    await this.train();
+  }
+
+  /** Something was deleted: remember it for running trainings, and read the versions' staleness afresh. */
+  async onForgotten(summary: Pick<ForgetSummary, 'memoryKeys' | 'taskIds' | 'staleVersions'>) {
+    for (const [s, c] of summary.memoryKeys) this.forgottenKeys.add(memoryKeyOf(s, c));
+    for (const id of summary.taskIds) this.forgottenTasks.add(id);
+    const db = this.host.db();
+    if (!db) return;
+    const line = await this.versions(db);
+    this.activate(this.active ? line.find((r) => r.version === this.active!.version) ?? null : null, line);
+    this.host.changed();
   }
 
   /** Pauses (false) or resumes (true) automatic training. */

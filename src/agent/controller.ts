@@ -19,6 +19,21 @@ import type { AdapterTrainingOptions, DevicePreference, InjectedFault, WorkerSta
 import { isQuotaError, markCapturing, takeInterruptedCapture } from './faults';
 import { AdapterManager, type AdapterState } from './adapter-manager';
 import { isProtectionError, ProtectionManager, type ProtectionState } from './protection';
+import { forgetSince, type ForgetSummary } from '../store/forget';
+import { checkRetention, DEFAULT_RETENTION, RETENTION_SETTING, RetentionEnforcer, retentionDeleted, RetentionError, type RetentionSettings } from '../store/retention';
+import { storageUsage, type StorageUsage } from '../store/usage';
+import { memoryKeyOf } from '../store/staleness';
+
+export interface PrivacyState {
+  retention: RetentionSettings;
+  /** What is stored and how much room it takes; null until first read. */
+  usage: StorageUsage | null;
+  /** The browser's answer to the last navigator.storage.persist() request; null when none was made. */
+  persistGranted: boolean | null;
+}
+
+/** Longest span "forget the last N minutes" accepts (a week). */
+export const MAX_FORGET_MINUTES = 7 * 24 * 60;
 
 export interface ModelState {
   id: string;
@@ -38,11 +53,17 @@ export interface ChatEntry {
   pending: boolean;
   citations: { streamId: string; clipIndex: number }[];
   abstained: boolean;
+  /** Epoch ms the entry was added (so forgetting the last N minutes clears the chat too). */
+  at?: number;
 }
 
 export interface AgentState {
   model: ModelState;
   capturing: boolean;
+  /** Capture is on but sampling is held: no frame of a paused interval is memorized. */
+  paused: boolean;
+  /** Stream-time intervals of this capture that were paused (`to` null while paused). */
+  pauses: { from: number; to: number | null }[];
   sourceTitle: string | null;
   streamId: string | null;
   queue: QueueState;
@@ -53,6 +74,7 @@ export interface AgentState {
   adapter: AdapterState;
   /** Encryption at rest and redaction (the lock panel). */
   protection: ProtectionState;
+  privacy: PrivacyState;
   error: string | null;
   notice: string | null;
   /** What the user can do about the current error: retry the model download, or resume storing once space is freed. */
@@ -96,6 +118,13 @@ export class AgentController extends EventTarget {
   private readonly onVisibility = () => {
     if (this.adjustSampling()) this.changed();
   };
+  /** The clip number a resumed capture continues from. */
+  private nextClipIndex = 0;
+  /** Stream-time windows of the live stream that were forgotten: clips overlapping them are never stored. */
+  private forgottenWindows: { streamId: string; from: number; until: number }[] = [];
+  private readonly retention = new RetentionEnforcer();
+  private retentionRun: Promise<void> | null = null;
+  private retentionAgain = false;
 
   constructor(readonly options: AgentOptions) {
     super();
@@ -130,6 +159,8 @@ export class AgentController extends EventTarget {
     this.state = {
       model: { id: options.modelId, status: 'idle', loadedBytes: 0, totalBytes: 0, device: null, dtype: options.dtype ?? this.spec.defaultDtype, notice: null },
       capturing: false,
+      paused: false,
+      pauses: [],
       sourceTitle: null,
       streamId: null,
       queue: this.queue.state,
@@ -139,6 +170,7 @@ export class AgentController extends EventTarget {
       chat: [],
       adapter: { ...this.adapter.state },
       protection: this.protection.state,
+      privacy: { retention: { ...DEFAULT_RETENTION }, usage: null, persistGranted: null },
       error: null,
       notice: null,
       recovery: null,
@@ -185,6 +217,7 @@ export class AgentController extends EventTarget {
     this.initialized ??= (async () => {
       this.db = await openTaskMemDb(this.options.dbName);
       await this.protection.load(this.db);
+      await this.loadRetention(this.db);
       // Locked: nothing is read until the passphrase is given (unlock() shows the memories then).
       if (!this.protection.locked) await this.showStored();
     })().catch((e: unknown) => {
@@ -198,6 +231,8 @@ export class AgentController extends EventTarget {
   private async showStored() {
     const db = this.db!;
     await this.adapter.load(db);
+    // Retention applies at startup (or unlock) as well as after each write.
+    await this.applyRetention();
     const streams = await repo.listStreams(db);
     const last = streams[streams.length - 1];
     if (last) await this.showStream(last.id);
@@ -323,14 +358,17 @@ export class AgentController extends EventTarget {
     this.source = source;
     this.queue = this.makeQueue();
     this.unsaved = [];
-    this.sampler = new ClipSampler({ ...DEFAULT_SAMPLER, streamId: stream.id, clipSeconds: this.options.clipSeconds, framesPerClip: this.spec.frame.perClip });
-    Object.assign(this.state, { capturing: true, sourceTitle: source.title, streamId: stream.id, memories: [], rejected: [], error: null, notice: null, recovery: null });
+    this.sampler = this.makeSampler(stream.id, 0, 0);
+    this.forgottenWindows = [];
+    Object.assign(this.state, { capturing: true, paused: false, pauses: [], sourceTitle: source.title, streamId: stream.id, memories: [], rejected: [], error: null, notice: null, recovery: null });
     this.adjustSampling();
     markCapturing(this.options.dbName, stream.id);
     this.changed();
     source.onEnded((reason) => this.onSourceEnded(reason));
     const { width, height } = this.spec.frame;
     this.timer = setInterval(() => {
+      // Paused: no frame is even grabbed, so nothing of the paused interval can reach a clip.
+      if (this.state.paused) return;
       const sampler = this.sampler;
       // Grabbing (drawing the video and reading it back) is the costly part: only when the sampler wants the frame.
       if (!this.source || !sampler || !sampler.due(this.source.now())) return;
@@ -426,6 +464,40 @@ export class AgentController extends EventTarget {
     );
   }
 
+  private makeSampler(streamId: string, startAt: number, firstClipIndex: number) {
+    return new ClipSampler({ ...DEFAULT_SAMPLER, streamId, clipSeconds: this.options.clipSeconds, framesPerClip: this.spec.frame.perClip }, startAt, firstClipIndex);
+  }
+
+  /**
+   * Holds capture: the clip under way is cut at this moment (as when a stream ends: kept when it
+   * covers half a clip or more) and no frame is sampled until `resumeCapture`. Clips already
+   * waiting are still memorized.
+   */
+  pauseCapture() {
+    if (!this.state.capturing || this.state.paused || !this.source || !this.sampler) return;
+    const at = this.source.now();
+    const flushed = this.sampler.flush(at);
+    if (flushed) this.queue.push(flushed);
+    this.nextClipIndex = this.sampler.nextClipIndex;
+    this.sampler = null;
+    this.source.pause?.();
+    this.state.paused = true;
+    this.state.pauses = [...this.state.pauses, { from: at, to: null }];
+    this.changed();
+  }
+
+  /** Continues the same stream: a fresh clip starts now, numbered after the last one. */
+  resumeCapture() {
+    if (!this.state.capturing || !this.state.paused || !this.source || !this.state.streamId) return;
+    this.source.resume?.();
+    const at = this.source.now();
+    this.sampler = this.makeSampler(this.state.streamId, at, this.nextClipIndex);
+    this.adjustSampling();
+    this.state.paused = false;
+    this.state.pauses = this.state.pauses.map((p) => (p.to === null ? { ...p, to: at } : p));
+    this.changed();
+  }
+
   private onSourceEnded(reason: string) {
     if (!this.state.capturing) return;
     markCapturing(this.options.dbName, null);
@@ -433,6 +505,7 @@ export class AgentController extends EventTarget {
     if (flushed) this.queue.push(flushed);
     this.stopTimer();
     this.state.capturing = false;
+    this.state.paused = false;
     this.state.notice = `${reason} Memories written so far are kept.`;
     this.changed();
   }
@@ -450,6 +523,7 @@ export class AgentController extends EventTarget {
     this.stopTimer();
     markCapturing(this.options.dbName, null);
     this.state.capturing = false;
+    this.state.paused = false;
     this.changed();
   }
 
@@ -462,6 +536,7 @@ export class AgentController extends EventTarget {
         if (this.unsaved.length) await new Promise<void>((resolve) => (this.resumeWrites = resolve));
         const clip = await queue.next();
         if (this.state.streamId !== streamId) return;
+        if (this.isForgotten(clip)) continue;
         const client = await this.readyClient();
         if (!client) {
           // The restart could not load the model: the clip waits for "Retry loading the model".
@@ -472,7 +547,12 @@ export class AgentController extends EventTarget {
         this.changed();
         try {
           const result = await client.memorize(clip, this.adapter.memorizeVersion, this.adapter.recentClipCount);
-          if (result.ok) {
+          if (this.isForgotten(clip)) {
+            // Forgotten while the model was writing it: never stored, and out of the training buffer.
+            const key: [string, number] = [clip.streamId, clip.clipIndex];
+            await client.forgetClips([key]).catch(() => undefined);
+            await this.adapter.onForgotten({ memoryKeys: [key], taskIds: [], staleVersions: [] });
+          } else if (result.ok) {
             const thumb = await thumbnailOf(clip.frames[clip.frames.length - 1]).catch(() => undefined);
             const memory: StoredMemory = { ...result.memory, text: this.protection.redacted(result.memory.text), createdAt: Date.now(), thumbnail: thumb };
             try {
@@ -484,6 +564,7 @@ export class AgentController extends EventTarget {
             }
             this.state.memories = [...this.state.memories, memory];
             this.dispatchEvent(new CustomEvent('memory', { detail: memory }));
+            void this.scheduleRetention();
           } else {
             this.state.rejected = [...this.state.rejected, { clipIndex: clip.clipIndex, t0: clip.t0, t1: clip.t1, reason: result.rejected.reason }];
           }
@@ -538,7 +619,8 @@ export class AgentController extends EventTarget {
       this.state.chat = this.state.chat.map((e) => (e.id === replyId ? { ...e, ...patch } : e));
       this.changed();
     };
-    this.state.chat = [...this.state.chat, user, { id: replyId, role: 'agent', text: '', pending: true, citations: [], abstained: false }];
+    const at = Date.now();
+    this.state.chat = [...this.state.chat, { ...user, at }, { id: replyId, role: 'agent', text: '', pending: true, citations: [], abstained: false, at }];
     this.changed();
     let streamed = '';
     try {
@@ -559,6 +641,7 @@ export class AgentController extends EventTarget {
         type: inferQuestionType(q), answer: redacted(answer.text), answered: !answer.abstained, citations: answer.citations,
       });
       this.dispatchEvent(new CustomEvent('answer', { detail: { question: redacted(q), answer: redacted(answer.text), abstained: answer.abstained, citations: answer.citations } }));
+      void this.scheduleRetention();
       // Not awaited: an automatic training runs alongside memorization and reports through state.adapter.
       void this.adapter.onTaskAdded();
     } catch (e) {
@@ -602,6 +685,178 @@ export class AgentController extends EventTarget {
     await this.adapter.setTrainingOptions(options);
   }
 
+  /** Rolls the adapter back to `version` (0 = the plain model); memorization uses it from the next clip. */
+  async rollbackAdapter(version: number) {
+    await this.init();
+    try {
+      await this.adapter.rollback(version);
+    } catch (e) {
+      this.fail(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  /** Rolls back to the newest version trained on nothing deleted, then trains a new one from it. */
+  async retrainAdapter() {
+    await this.init();
+    await this.adapter.retrain();
+  }
+
+  private isForgotten(clip: { streamId: string; t0: number; t1: number }) {
+    return this.forgottenWindows.some((w) => w.streamId === clip.streamId && clip.t1 > w.from && clip.t0 < w.until);
+  }
+
+  /**
+   * Forgets the last `minutes` of wall-clock time (see src/store/forget.ts): memories written in
+   * them with their thumbnails, questions asked in them or citing those memories, and streams left
+   * empty, in one transaction; adapter versions that learned from any of it are marked stale. While
+   * capturing, clips of that time not yet written are dropped too, and the clip under way restarts.
+   */
+  async forgetLastMinutes(minutes: number): Promise<ForgetSummary | null> {
+    if (typeof minutes !== 'number' || !Number.isFinite(minutes) || minutes <= 0 || minutes > MAX_FORGET_MINUTES) {
+      this.fail(`Forget the last N minutes: N must be a number above 0 and at most ${MAX_FORGET_MINUTES} (a week). Nothing was deleted.`);
+      return null;
+    }
+    await this.init();
+    const now = Date.now();
+    const since = now - minutes * 60_000;
+    const live = this.state.capturing && this.source && this.state.streamId ? this.state.streamId : null;
+    // Rejected clips of that time were never stored, but the worker keeps their frames for training.
+    let rejectedKeys: [string, number][] = [];
+    if (live && this.source) {
+      // Stream time runs with the wall clock for live sources; for a file it runs slower if anything,
+      // so this window reaches back at least as far as the wall-clock one.
+      const streamNow = this.source.now();
+      this.forgottenWindows.push({ streamId: live, from: streamNow - minutes * 60, until: streamNow });
+      if (this.sampler) this.sampler = this.makeSampler(live, streamNow, this.sampler.nextClipIndex);
+      rejectedKeys = this.state.rejected.filter((r) => this.isForgotten({ streamId: live, ...r })).map((r) => [live, r.clipIndex]);
+      this.state.rejected = this.state.rejected.filter((r) => !this.isForgotten({ streamId: live, ...r }));
+    }
+    let summary: ForgetSummary;
+    try {
+      summary = await forgetSince(this.db!, since, { reason: `forgotten: the last ${minutes} minute${minutes === 1 ? '' : 's'}`, keepStreams: live ? [live] : [], now });
+    } catch (e) {
+      this.fail(`Forgetting failed: ${e instanceof Error ? e.message : String(e)}. Nothing was deleted.`);
+      return null;
+    }
+    this.state.chat = this.state.chat.filter((e) => (e.at ?? 0) < since);
+    await this.afterDeletion(summary, rejectedKeys);
+    this.state.notice = `Forgot the last ${minutes} minute${minutes === 1 ? '' : 's'}: ${describeDeletion(summary)}.`;
+    this.changed();
+    return summary;
+  }
+
+  /** Refreshes what the UI shows after a deletion and tells the adapter and the worker. */
+  private async afterDeletion(summary: ForgetSummary, unstoredClips: [string, number][] = []) {
+    const deleted = new Set(summary.memoryKeys.map(([s, c]) => memoryKeyOf(s, c)));
+    this.state.chat = this.state.chat.filter((e) => !e.citations.some((c) => deleted.has(memoryKeyOf(c.streamId, c.clipIndex))));
+    const shown = this.state.streamId;
+    if (shown) {
+      const streams = await repo.listStreams(this.db!);
+      if (streams.some((s) => s.id === shown)) this.state.memories = await repo.memoriesOf(this.db!, shown);
+      else Object.assign(this.state, { streamId: null, memories: [], rejected: [] });
+    }
+    // The worker's sliding window may still hold forgotten text: seed it from what is left.
+    if (this.state.capturing && shown && this.client && this.state.model.status === 'ready' && summary.memoryKeys.some(([s]) => s === shown))
+      await this.client.restoreWindow(shown, this.state.memories.slice(-2).map((m) => ({ t0: m.t0, t1: m.t1, text: m.text }))).catch(() => undefined);
+    const clips = [...summary.memoryKeys, ...unstoredClips];
+    if (clips.length && this.client && this.state.model.status === 'ready') await this.client.forgetClips(clips).catch(() => undefined);
+    await this.adapter.onForgotten({ ...summary, memoryKeys: clips });
+    if (this.state.privacy.usage) await this.readUsage();
+  }
+
+  /** Reads what is stored and how much room it takes into `state.privacy.usage`. */
+  async refreshUsage(): Promise<StorageUsage | null> {
+    await this.init();
+    return this.readUsage();
+  }
+
+  private async readUsage(): Promise<StorageUsage | null> {
+    try {
+      const usage = await storageUsage(this.db!);
+      this.state.privacy = { ...this.state.privacy, usage };
+      this.changed();
+      return usage;
+    } catch (e) {
+      this.fail(`Could not read storage usage: ${e instanceof Error ? e.message : String(e)}.`);
+      return null;
+    }
+  }
+
+  private async loadRetention(db: Db) {
+    const stored = await repo.getSetting<unknown>(db, RETENTION_SETTING, DEFAULT_RETENTION);
+    try {
+      this.state.privacy = { ...this.state.privacy, retention: checkRetention(stored) };
+    } catch (e) {
+      // A damaged setting must not delete anything: fall back to keeping everything, and say so.
+      this.state.privacy = { ...this.state.privacy, retention: { ...DEFAULT_RETENTION } };
+      this.state.notice = `The stored retention setting was invalid (${e instanceof Error ? e.message : String(e)}); nothing is deleted by age or size until you set it again.`;
+    }
+  }
+
+  /**
+   * Sets retention by age, the storage cap and "keep forever", stores them and applies them at
+   * once. Turning "keep forever" on asks the browser for persistent storage. A bad value is
+   * refused with a message and changes nothing.
+   */
+  async setRetention(input: Partial<RetentionSettings>): Promise<boolean> {
+    await this.init();
+    let next: RetentionSettings;
+    try {
+      next = checkRetention({ ...this.state.privacy.retention, ...input });
+    } catch (e) {
+      this.fail(e instanceof RetentionError ? `${e.message} The retention setting was not changed.` : String(e));
+      return false;
+    }
+    await repo.setSetting(this.db!, RETENTION_SETTING, next);
+    this.state.privacy = { ...this.state.privacy, retention: next };
+    this.state.error = null;
+    if (next.keepForever) {
+      const granted = navigator.storage?.persist ? await navigator.storage.persist().catch(() => false) : false;
+      this.state.privacy = { ...this.state.privacy, persistGranted: granted };
+    }
+    this.changed();
+    await this.scheduleRetention();
+    if (this.state.privacy.usage) await this.readUsage();
+    return true;
+  }
+
+  /**
+   * Runs retention after a write or a settings change; a call during a run asks for one more run,
+   * never two at once. Resolves when the run that covers this call is over.
+   */
+  private scheduleRetention(): Promise<void> {
+    if (this.retentionRun) {
+      this.retentionAgain = true;
+      return this.retentionRun;
+    }
+    this.retentionRun = (async () => {
+      do {
+        this.retentionAgain = false;
+        await this.applyRetention();
+      } while (this.retentionAgain);
+    })().finally(() => (this.retentionRun = null));
+    return this.retentionRun;
+  }
+
+  private async applyRetention() {
+    if (!this.db) return;
+    const settings = this.state.privacy.retention;
+    if (settings.keepForever || (settings.maxAgeDays === null && settings.maxMegabytes === null)) return;
+    try {
+      const live = this.state.capturing && this.state.streamId ? [this.state.streamId] : [];
+      const outcome = await this.retention.enforce(this.db, settings, { keepStreams: live });
+      for (const s of [outcome.age, outcome.cap]) if (s) await this.afterDeletion(s);
+      const parts: string[] = [];
+      if (outcome.age && retentionDeleted({ ...outcome, cap: null })) parts.push(`older than ${settings.maxAgeDays} days: ${describeDeletion(outcome.age)}`);
+      if (outcome.cap && retentionDeleted({ ...outcome, age: null })) parts.push(`over the ${settings.maxMegabytes} MB cap: ${describeDeletion(outcome.cap)}`);
+      if (parts.length) this.state.notice = `Retention deleted ${parts.join('; ')}.`;
+      if (outcome.overCapBy > 0) this.state.notice = `${this.state.notice ?? ''} Storage is still about ${Math.ceil(outcome.overCapBy / 1e6)} MB over the cap: what is left is not memories (questions, adapters, the browser's own overhead).`.trim();
+      if (parts.length || outcome.overCapBy > 0) this.changed();
+    } catch (e) {
+      this.fail(`Retention could not run: ${e instanceof Error ? e.message : String(e)}. Nothing was deleted.`);
+    }
+  }
+
   /** Everything stored, as one JSON file (memories, thumbnails, tasks, adapters, settings). */
   async exportData(): Promise<Blob> {
     await this.init();
@@ -630,10 +885,12 @@ export class AgentController extends EventTarget {
         return this.state.notice;
       }
       const summary = await importAll(this.db!, text);
+      await this.loadRetention(this.db!); // an import may carry its own retention setting
       await this.adapter.reload(this.db!);
       await this.protection.settingsChanged();
       const streams = await repo.listStreams(this.db!);
       if (!this.state.capturing && streams.length) await this.showStream(streams[streams.length - 1].id);
+      void this.scheduleRetention();
       this.state.notice = `Imported ${summary.memories} memories from ${summary.streams} streams, ${summary.tasks} questions and ${summary.adapters} adapters.`;
       this.state.error = null;
       this.changed();
@@ -648,8 +905,10 @@ export class AgentController extends EventTarget {
     const id = this.state.streamId;
     if (!id || !this.db) return;
     if (this.state.capturing) this.stop();
-    await repo.deleteStream(this.db, id);
-    Object.assign(this.state, { streamId: null, memories: [], rejected: [], chat: [], notice: 'The stream and its memories were deleted.' });
+    const summary = await repo.deleteStream(this.db, id);
+    await this.adapter.onForgotten(summary);
+    const stale = summary.staleVersions.length ? ` Adapter ${summary.staleVersions.map((v) => `v${v.version}`).join(', ')} learned from it and ${summary.staleVersions.length === 1 ? 'is' : 'are'} now marked stale.` : '';
+    Object.assign(this.state, { streamId: null, memories: [], rejected: [], chat: [], notice: `The stream and its memories were deleted.${stale}` });
     const streams = await repo.listStreams(this.db);
     if (streams.length) await this.showStream(streams[streams.length - 1].id);
     this.changed();
@@ -662,6 +921,7 @@ export class AgentController extends EventTarget {
     await this.adapter.cancel();
     await repo.deleteEverything(this.db);
     await this.protection.afterDeleteEverything();
+    await this.loadRetention(this.db); // settings went too: back to keeping everything
     await this.adapter.reload(this.db);
     Object.assign(this.state, { streamId: null, memories: [], rejected: [], chat: [], notice: 'Everything was deleted.' });
     this.changed();
@@ -674,4 +934,12 @@ export class AgentController extends EventTarget {
     this.client = null;
     this.db?.close();
   }
+}
+
+/** "3 memories (with thumbnails), 1 question, 1 stream; adapter v2 marked stale" */
+export function describeDeletion(s: ForgetSummary): string {
+  const n = (k: number, one: string, many = `${one}s`) => `${k} ${k === 1 ? one : many}`;
+  const parts = [`${n(s.memories, 'memory', 'memories')} (with thumbnails)`, n(s.tasks, 'question'), n(s.streams, 'stream')];
+  const stale = s.staleVersions.length ? `; adapter ${s.staleVersions.map((v) => `v${v.version}`).join(', ')} marked stale` : '';
+  return `${parts.join(', ')}${stale}`;
 }

@@ -100,9 +100,11 @@ export class ClipSampler {
 
   private readonly opts: SamplerOptions;
 
-  constructor(opts: SamplerOptions, startAt = 0) {
+  /** `firstClipIndex`: where numbering starts (a resumed stream continues its clip numbers). */
+  constructor(opts: SamplerOptions, startAt = 0, firstClipIndex = 0) {
     this.opts = { ...opts };
     this.clipStart = startAt;
+    this.clipIndex = firstClipIndex;
   }
 
   private clipStart: number;
@@ -127,6 +129,11 @@ export class ClipSampler {
   /** Frames held for the clip being cut (bounded by clipSeconds / sampleEverySeconds + 1). */
   get held(): number {
     return this.kept.length;
+  }
+
+  /** The index the next clip cut will get. */
+  get nextClipIndex(): number {
+    return this.clipIndex;
   }
 
   /** Feeds one frame; returns the clips completed by its time (usually none, sometimes one). */

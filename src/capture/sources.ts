@@ -18,6 +18,13 @@ export interface FrameSource {
   grab(width: number, height: number): RgbFrame | null;
   onEnded(cb: (reason: string) => void): void;
   stop(): void;
+  /**
+   * Capture pause and resume, where the source can hold still: a camera or screen track is disabled
+   * (the same track carries on when resumed), a video file stops playing. Live sources keep their
+   * clock running, so a pause leaves a gap in stream time.
+   */
+  pause?(): void;
+  resume?(): void;
 }
 
 export class CaptureError extends Error {
@@ -96,6 +103,14 @@ function mediaSource(kind: SourceKind, title: string, stream: MediaStream | null
     now,
     grab: (w, h) => grabber.grab(video, w, h, now()),
     onEnded: (cb) => endedCbs.push(cb),
+    pause() {
+      if (stream) stream.getVideoTracks().forEach((t) => (t.enabled = false));
+      else video.pause();
+    },
+    resume() {
+      if (stream) stream.getVideoTracks().forEach((t) => (t.enabled = true));
+      else void video.play().catch(() => end('The video could not be resumed.'));
+    },
     stop() {
       stream?.getTracks().forEach((t) => t.stop());
       video.pause();

@@ -7,6 +7,7 @@ import type { AdapterRecord, StoredMemory, StreamRecord, TaskRecord } from './sc
 // Private fields are sealed on write and opened on read while a passphrase lock is on (sealed.ts).
 import { forRead, forWrite } from './sealed';
 import { LOCK_SETTING } from './lock';
+import { forgetStream } from './forget';
 
 export async function putStream(db: Db, stream: StreamRecord) {
   await db.put('streams', await forWrite(db, 'streams', stream));
@@ -55,21 +56,12 @@ export async function setSetting(db: Db, key: string, value: unknown) {
   await db.put('settings', { key, value });
 }
 
-/** Removes a stream with its memories and the tasks asked about it. */
+/**
+ * Removes a stream with its memories, the tasks asked about it or citing it, and marks the adapter
+ * versions that learned from any of them stale (one transaction; see forget.ts).
+ */
 export async function deleteStream(db: Db, streamId: string) {
-  const tx = db.transaction(['streams', 'memories', 'tasks'], 'readwrite');
-  await Promise.all([
-    tx.objectStore('streams').delete(streamId),
-    tx.objectStore('memories').delete(IDBKeyRange.bound([streamId, -Infinity], [streamId, Infinity])),
-    (async () => {
-      let cursor = await tx.objectStore('tasks').index('byStream').openCursor(streamId);
-      while (cursor) {
-        await cursor.delete();
-        cursor = await cursor.continue();
-      }
-    })(),
-  ]);
-  await tx.done;
+  return forgetStream(db, streamId);
 }
 
 export async function deleteEverything(db: Db) {

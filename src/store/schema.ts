@@ -54,6 +54,23 @@ export interface AdapterRecord {
   /** What this version learned from, so forgetting can find it. */
   trainedOn: { taskIds: number[]; memoryKeys: [string, number][] };
   metrics: Record<string, number>;
+  /**
+   * The version whose vector training started from (0 = the plain model). Absent on versions stored
+   * before it was recorded: those count as trained from the version before them (see staleness.ts).
+   */
+  parentVersion?: number;
+  /** Set once something this version learned from (itself or through its parent) was deleted. */
+  stale?: AdapterStaleness;
+}
+
+export interface AdapterStaleness {
+  reason: string;
+  at: number;
+  /** The deleted items this version itself learned from (empty when it is stale through its parent). */
+  taskIds: number[];
+  memoryKeys: [string, number][];
+  /** Stale because it was trained starting from this stale version. */
+  fromVersion?: number;
 }
 
 export interface SettingRecord {

@@ -1,7 +1,9 @@
 /**
  * The TaskMem adapter: which version memorization uses, what it learned from, the last training
  * result, progress while training, and the controls (Train now, Cancel, Pause/Resume learning,
- * Reset). Properties in, CustomEvents out; every value is bound as text.
+ * Reset). When the active version learned from something since deleted it is shown as stale, with
+ * Roll back (to the newest version trained on nothing deleted) and Retrain. Properties in,
+ * CustomEvents out; every value is bound as text.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import type { AdapterState } from '../agent/adapter-manager';
@@ -33,6 +35,8 @@ export class TmAdapterPanel extends LitElement {
       background: var(--taskmem-button, #252a31); color: inherit; cursor: pointer; }
     button:disabled { opacity: 0.5; cursor: default; }
     .error { color: var(--taskmem-error, #ff8080); margin: 0 0 8px; }
+    .stale { color: var(--taskmem-warning, #e5b45b); margin: 0 0 8px; }
+    button:focus-visible { outline: 2px solid var(--taskmem-focus, #7fb8ff); outline-offset: 2px; }
   `;
 
   private emit(type: string, detail?: unknown) {
@@ -46,6 +50,16 @@ export class TmAdapterPanel extends LitElement {
     return `training step ${p.done} of ${p.total}${p.loss === null ? '' : ` · loss ${fixed(p.loss, 3)}`}`;
   }
 
+  private staleText() {
+    const a = this.adapter;
+    const st = a.stale!;
+    const what = [
+      st.memoryKeys.length ? `${st.memoryKeys.length} deleted memor${st.memoryKeys.length === 1 ? 'y' : 'ies'}` : '',
+      st.taskIds.length ? `${st.taskIds.length} deleted question${st.taskIds.length === 1 ? '' : 's'}` : '',
+    ].filter(Boolean).join(' and ');
+    return `v${a.version} is stale: ${what ? `it learned from ${what} (${st.reason})` : st.reason}. Memorization still uses it until you roll back or retrain.`;
+  }
+
   override render() {
     const a = this.adapter;
     const training = a.status === 'training';
@@ -54,6 +68,10 @@ export class TmAdapterPanel extends LitElement {
       <dl>
         <dt>Adapter</dt>
         <dd part="adapter-version">${a.version ? `v${a.version}` : 'none (plain model)'}</dd>
+        ${a.versions.length
+          ? html`<dt>Versions</dt>
+              <dd part="adapter-versions">${a.versions.map((v) => `v${v.version}${v.stale ? ' (stale)' : ''}${v.version === a.version ? (a.pinned ? ' (active, rolled back to)' : ' (active)') : ''}`).join(', ')}</dd>`
+          : nothing}
         <dt>Status</dt>
         <dd part="adapter-status" role="status" aria-label="Adapter status">${STATUS_TEXT[a.status]}</dd>
         <dt>Learned from</dt>
@@ -72,12 +90,18 @@ export class TmAdapterPanel extends LitElement {
           : nothing}
       </dl>
       ${a.error ? html`<p class="error" role="alert" part="adapter-error">${a.error}</p>` : nothing}
+      ${a.stale ? html`<p class="stale" role="status" part="adapter-stale">${this.staleText()}</p>` : nothing}
       <div class="buttons" part="adapter-controls">
         <button part="button" ?disabled=${training || !a.supported} @click=${() => this.emit('adapter-train')}>Train now</button>
         <button part="button" ?disabled=${!training} @click=${() => this.emit('adapter-cancel')}>Cancel</button>
         <button part="button" @click=${() => this.emit('adapter-auto', { on: !a.auto })}>
           ${a.auto ? 'Pause learning' : 'Resume learning'}</button>
         <button part="button" ?disabled=${training || !a.version} @click=${() => this.emit('adapter-reset')}>Reset</button>
+        ${a.stale && a.rollbackTo !== null
+          ? html`<button part="button rollback" ?disabled=${training} @click=${() => this.emit('adapter-rollback', { version: a.rollbackTo })}>
+                ${a.rollbackTo ? `Roll back to v${a.rollbackTo}` : 'Roll back to the plain model'}</button>
+              <button part="button retrain" ?disabled=${training || !a.supported} @click=${() => this.emit('adapter-retrain')}>Retrain</button>`
+          : nothing}
       </div>
     </div>`;
   }

@@ -16,6 +16,7 @@ import './chat';
 import './model-panel';
 import './adapter-panel';
 import './lock-panel';
+import './privacy-panel';
 
 const ALL_SOURCES: SourceKind[] = ['webcam', 'screen', 'file', 'demo'];
 
@@ -73,6 +74,7 @@ export class TaskmemAgent extends LitElement {
     .recover { font: inherit; align-self: flex-start; padding: 4px 10px; border-radius: 6px; border: 1px solid var(--taskmem-border, #4a5260);
       background: var(--taskmem-button, #252a31); color: inherit; cursor: pointer; }
     .data { display: flex; flex-wrap: wrap; gap: 6px; }
+    tm-capture-panel { position: sticky; top: 0; z-index: 1; padding: 4px 0 8px; margin-bottom: 8px; background: var(--taskmem-background, #14171b); }
     .data button { font: inherit; font-size: 0.9em; padding: 4px 10px; border-radius: 6px; border: 1px solid var(--taskmem-border, #4a5260);
       background: var(--taskmem-button, #252a31); color: inherit; cursor: pointer; }
   `;
@@ -106,7 +108,9 @@ export class TaskmemAgent extends LitElement {
     c.addEventListener('answer', (e) => this.emit('taskmem-answer', (e as CustomEvent).detail));
     c.addEventListener('adapter', (e) => this.emit('taskmem-adapter', (e as CustomEvent).detail));
     c.addEventListener('agent-error', (e) => this.emit('taskmem-error', (e as CustomEvent).detail));
-    c.init().catch((e) => c.state.error = `Storage is unavailable: ${e instanceof Error ? e.message : String(e)}`);
+    c.init()
+      .then(() => c.refreshUsage())
+      .catch((e) => c.state.error = `Storage is unavailable: ${e instanceof Error ? e.message : String(e)}`);
   }
 
   private emit(type: string, detail: unknown) {
@@ -174,12 +178,16 @@ export class TaskmemAgent extends LitElement {
   override render() {
     const s = this.controller?.state;
     if (!s) return nothing;
-    return html`<div class="grid">
+    // The capture bar sits above both columns and sticks to the top: Pause/Resume and the indicator
+    // stay in view wherever the agent is scrolled, in the one-column layout too.
+    return html`<tm-capture-panel exportparts="button, source, stop, pause, capture-indicator" .sources=${this.allowedSources()} ?capturing=${s.capturing}
+        ?paused=${s.paused} .sourceTitle=${s.sourceTitle} ?busy=${s.model.status === 'loading'}
+        @choose-source=${(e: CustomEvent) => this.startSource(e.detail.kind, e.detail.file)}
+        @pause-capture=${() => this.controller?.pauseCapture()}
+        @resume-capture=${() => this.controller?.resumeCapture()}
+        @stop-capture=${() => this.controller?.stop()}></tm-capture-panel>
+      <div class="grid">
       <section>
-        <tm-capture-panel exportparts="button, source, stop, capture-indicator" .sources=${this.allowedSources()} ?capturing=${s.capturing}
-          .sourceTitle=${s.sourceTitle} ?busy=${s.model.status === 'loading'}
-          @choose-source=${(e: CustomEvent) => this.startSource(e.detail.kind, e.detail.file)}
-          @stop-capture=${() => this.controller?.stop()}></tm-capture-panel>
         <video part="preview" muted playsinline ?hidden=${!s.capturing || s.sourceTitle?.startsWith('Demo') === true}></video>
         ${s.error ? html`<p class="error" role="alert" part="error">${s.error}</p>` : nothing}
         ${s.recovery ? html`<button class="recover" part="button recover" @click=${() => void (s.recovery === 'retry-model' ? this.controller?.retryModel() : this.controller?.resumeWriting())}>${s.recovery === 'retry-model' ? 'Retry loading the model' : 'Resume storing'}</button>` : nothing}
@@ -197,8 +205,10 @@ export class TaskmemAgent extends LitElement {
         <tm-model-panel exportparts="model-panel" .model=${s.model} .queue=${s.queue} .sampling=${s.capturing ? s.sampling : null} ?memorizing=${s.memorizing} ?locked=${s.capturing}
           @model-change=${(e: CustomEvent) => this.changeModel(e.detail)}></tm-model-panel>
         <h2>What to remember</h2>
-        <tm-adapter-panel exportparts="adapter-panel, adapter-version, adapter-status, adapter-tasks, adapter-result, adapter-progress, adapter-error, adapter-controls, button"
+        <tm-adapter-panel exportparts="adapter-panel, adapter-version, adapter-versions, adapter-status, adapter-tasks, adapter-result, adapter-progress, adapter-error, adapter-stale, adapter-controls, button, rollback, retrain"
           .adapter=${s.adapter}
+          @adapter-rollback=${(e: CustomEvent<{ version: number }>) => void this.controller?.rollbackAdapter(e.detail.version)}
+          @adapter-retrain=${() => void this.controller?.retrainAdapter()}
           @adapter-train=${() => void this.controller?.trainAdapter()}
           @adapter-cancel=${() => void this.controller?.cancelAdapterTraining()}
           @adapter-auto=${(e: CustomEvent<{ on: boolean }>) => void this.controller?.setAdapterAuto(e.detail.on)}
@@ -219,6 +229,13 @@ export class TaskmemAgent extends LitElement {
           <button part="button" ?disabled=${!s.streamId} @click=${() => this.confirmThen('Delete this stream and its memories?', () => this.controller!.deleteCurrentStream())}>Delete stream</button>
           <button part="button" @click=${() => this.confirmThen('Delete every stream, memory, question and adapter on this device?', () => this.controller!.deleteEverything())}>Delete everything</button>
         </div>
+        <h2>Privacy and storage</h2>
+        <tm-privacy-panel exportparts="privacy-panel, forget-form, retention-form, retention-current, persist-result, usage-table, usage-estimate, button"
+          .privacy=${s.privacy}
+          @privacy-forget=${(e: CustomEvent<{ minutes: number }>) =>
+            this.confirmThen(`Forget everything from the last ${e.detail.minutes} minutes (memories, thumbnails, questions)?`, async () => void (await this.controller!.forgetLastMinutes(e.detail.minutes)))}
+          @privacy-retention=${(e: CustomEvent) => void this.controller?.setRetention(e.detail)}
+          @privacy-refresh=${() => void this.controller?.refreshUsage()}></tm-privacy-panel>
       </section>
     </div>`;
   }

@@ -100,6 +100,11 @@ export class InferenceClient {
     await this.request({ type: 'restore-window', streamId, memories });
   }
 
+  /** Drops deleted memories' clips from the worker's training buffer. */
+  async forgetClips(keys: [string, number][]) {
+    await this.request({ type: 'forget-clips', keys });
+  }
+
   async generate(messages: ChatMessage[], opts: { maxNewTokens?: number; onToken?: (t: string) => void } = {}) {
     const r = await this.request(
       { type: 'generate', messages, maxNewTokens: opts.maxNewTokens ?? 24, stream: !!opts.onToken },

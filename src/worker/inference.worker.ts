@@ -114,6 +114,11 @@ async function handle(req: Exclude<WorkerRequest, { type: 'train-adapter' | 'can
       reply({ id: req.id, type: 'memorized', result });
       return;
     }
+    case 'forget-clips': {
+      recent.forget(req.keys);
+      reply({ id: req.id, type: 'done' });
+      return;
+    }
     case 'restore-window': {
       memorizer?.restore(req.streamId, req.memories);
       reply({ id: req.id, type: 'done' });

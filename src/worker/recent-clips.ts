@@ -16,8 +16,12 @@ export const MAX_RECENT_CLIPS = 32;
 
 const sameKey = (a: ClipPrompt, b: ClipPrompt) => a.key[0] === b.key[0] && a.key[1] === b.key[1];
 
+const keyText = (k: [string, number]) => JSON.stringify(k);
+
 export class RecentClips {
   private clips: ClipPrompt[] = [];
+  /** Clips the user asked to forget: never kept again, even when a cancelled run gives them back. */
+  private readonly forgotten = new Set<string>();
 
   constructor(private capacity = DEFAULT_RECENT_CLIPS) {
     this.capacity = Math.min(MAX_RECENT_CLIPS, capacity);
@@ -59,9 +63,15 @@ export class RecentClips {
    * added meanwhile, so they go in front and are the first to leave when the buffer is full.
    */
   giveBack(clips: ClipPrompt[]) {
-    const back = clips.filter((c) => !this.clips.some((k) => sameKey(k, c)));
+    const back = clips.filter((c) => !this.clips.some((k) => sameKey(k, c)) && !this.forgotten.has(keyText(c.key)));
     this.clips = [...back, ...this.clips];
     this.trim();
+  }
+
+  /** Drops forgotten clips (their frames and prompts) so no later training learns from them. */
+  forget(keys: [string, number][]) {
+    for (const k of keys) this.forgotten.add(keyText(k));
+    this.clips = this.clips.filter((c) => !this.forgotten.has(keyText(c.key)));
   }
 
   private trim() {

@@ -52,3 +52,17 @@ describe('recent clips for adapter training', () => {
     expect(user.match(/"image"/g)).toHaveLength(2);
   });
 });
+
+describe('forgotten clips in the training buffer', () => {
+  it('drops them now and refuses them when a cancelled run gives them back', () => {
+    const b = new RecentClips(5);
+    for (let i = 0; i < 4; i++) b.add(prompt(i));
+    const taken = b.take();
+    b.add(prompt(4));
+    b.add(prompt(5));
+    b.forget([['s', 1], ['s', 5], ['other', 0]]);
+    expect(indices(b)).toEqual([4]);
+    b.giveBack(taken);
+    expect(indices(b)).toEqual([0, 2, 3, 4]);
+  });
+});
