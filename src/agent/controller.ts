@@ -10,6 +10,8 @@ import { InferenceClient } from '../worker/client';
 import { getModelSpec, type Dtype, type ModelSpec } from '../memorize/registry';
 import { inferQuestionType } from '../recall/question-type';
 import { answerFromMemory, type Answer, type AnswerOptions, type CitableMemory } from '../recall/answerer';
+import { MemoryIndex } from '../recall/memory-index';
+import { embedText } from '../recall/embedding';
 import { openTaskMemDb, type Db } from '../store/db';
 import * as repo from '../store/repository';
 import type { StoredMemory, StreamRecord } from '../store/schema';
@@ -63,6 +65,9 @@ export interface AgentOptions {
   dbName?: string;
 }
 
+/** Memory lines the answerer reads (answerFromMemory's default); past this the recall index chooses. */
+const ANSWER_CONTEXT_LINES = 12;
+
 export class AgentController extends EventTarget {
   readonly state: AgentState;
   private db: Db | null = null;
@@ -76,6 +81,8 @@ export class AgentController extends EventTarget {
   private readonly adapter: AdapterManager;
   private initialized: Promise<void> | null = null;
   private modelLoading: Promise<void> | null = null;
+  /** Recall index over state.memories, built when a question first needs it (memory past the context). */
+  private recall: MemoryIndex<StoredMemory> | null = null;
 
   constructor(readonly options: AgentOptions) {
     super();
@@ -149,6 +156,7 @@ export class AgentController extends EventTarget {
     if (!this.db) return;
     this.state.streamId = streamId;
     this.state.memories = await repo.memoriesOf(this.db, streamId);
+    this.recall = null;
     this.changed();
   }
 
@@ -266,9 +274,10 @@ export class AgentController extends EventTarget {
         const result = await this.client.memorize(clip, this.adapter.memorizeVersion, this.adapter.recentClipCount);
         if (result.ok) {
           const thumb = await thumbnailOf(clip.frames[clip.frames.length - 1]).catch(() => undefined);
-          const memory: StoredMemory = { ...result.memory, createdAt: Date.now(), thumbnail: thumb };
+          const memory: StoredMemory = { ...result.memory, createdAt: Date.now(), thumbnail: thumb, embedding: embedText(result.memory.text) };
           await repo.putMemory(this.db!, memory);
           this.state.memories = [...this.state.memories, memory];
+          this.recall?.add(memory);
           this.dispatchEvent(new CustomEvent('memory', { detail: memory }));
         } else {
           this.state.rejected = [...this.state.rejected, { clipIndex: clip.clipIndex, t0: clip.t0, t1: clip.t1, reason: result.rejected.reason }];
@@ -295,8 +304,18 @@ export class AgentController extends EventTarget {
       { generate: (messages, _f, o) => client.generate(messages, { maxNewTokens: o?.maxNewTokens, onToken: o?.onToken }) },
       memories,
       question,
-      opts,
+      { ...opts, index: this.recallIndex() },
     );
+  }
+
+  /**
+   * The recall index over the current stream, or undefined while all of it fits the answer context.
+   * Rebuilt when its size no longer matches state.memories (memories deleted or replaced elsewhere).
+   */
+  private recallIndex(): MemoryIndex<StoredMemory> | undefined {
+    if (this.state.memories.length <= ANSWER_CONTEXT_LINES) return undefined;
+    if (this.recall?.size !== this.state.memories.length) this.recall = MemoryIndex.from(this.state.memories);
+    return this.recall;
   }
 
   /** Answers from the current stream's stored memories only, streaming tokens into the chat. */

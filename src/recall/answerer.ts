@@ -8,6 +8,7 @@ import type { GenerateOptions } from '../memorize/vlm';
 import type { ChatMessage } from '../memorize/prompt';
 import { ABSTAIN_ANSWER, answerMessages } from './answer-prompt';
 import { selectAnswerContext } from './context';
+import type { MemoryIndex, IndexableMemory } from './memory-index';
 
 export interface AnswerGenerator {
   generate(messages: ChatMessage[], frames: [], opts?: GenerateOptions): Promise<string>;
@@ -31,6 +32,8 @@ export interface AnswerOptions {
   /** Only memories of clips that ended by this stream time are visible. */
   asOf?: number;
   maxContextLines?: number;
+  /** A recall index holding these memories, kept up to date by the caller; used only when memory exceeds the context. */
+  index?: MemoryIndex<IndexableMemory>;
   maxNewTokens?: number;
   onToken?: (text: string) => void;
 }
@@ -69,7 +72,7 @@ export async function answerFromMemory(
   opts: AnswerOptions = {},
 ): Promise<Answer> {
   const visible = opts.asOf === undefined ? memories : memories.filter((m) => m.t1 <= opts.asOf!);
-  const context = selectAnswerContext(visible, question, opts.maxContextLines ?? 12);
+  const context = selectAnswerContext(visible, question, opts.maxContextLines ?? 12, { index: opts.index, asOf: opts.asOf });
   if (!context.length) return { text: ABSTAIN_ANSWER, abstained: true, citations: [], context };
   const raw = await model.generate(answerMessages({ memories: context, question, choices: opts.choices }), [], {
     maxNewTokens: opts.maxNewTokens ?? 16,

@@ -1,15 +1,11 @@
 /**
  * Chooses which memories the answerer reads. TaskMem gives the answerer all of memory while it fits;
- * past that, the lines that share words with the question (and fall inside a time range the
- * question names) are kept, then the most recent, always in time order.
+ * past that, the recall index picks: memories inside a time range the question names, then those
+ * the lexical and vector searches rank highest for the question (fused by reciprocal rank), then
+ * the most recent, always returned in time order.
  */
 import type { WindowMemory } from '../memorize/prompt';
-
-const STOP = new Set(['the', 'a', 'an', 'what', 'which', 'how', 'many', 'did', 'does', 'is', 'was', 'of', 'to', 'at', 'in', 'on', 'and', 'or', 'right', 'after', 'before', 'when', 'where', 'first', 'between', 'object', 'objects', 'appear', 'appeared', 'appears', 'color', 'colour', 'shape', 'label']);
-
-function words(text: string): string[] {
-  return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-}
+import { MemoryIndex, memoryKey, type IndexableMemory, type RecallFilter } from './memory-index';
 
 function parseClock(s: string): number {
   const [m, sec] = s.split(':').map(Number);
@@ -22,21 +18,61 @@ export function timeRangeOf(question: string): [number, number] | null {
   return m ? [parseClock(m[1]), parseClock(m[2])] : null;
 }
 
-export function selectAnswerContext<M extends WindowMemory>(memories: M[], question: string, maxLines: number): M[] {
+/** Reciprocal-rank fusion constant (Cormack et al. 2009): ranks past ~60 barely count. */
+const RRF_K = 60;
+
+/**
+ * The memories of `memories` most worth reading for `question`, at most `maxLines`, in time order.
+ * `index`, when given, must hold (at least) these memories; without one, a throwaway index is
+ * built. `asOf` hides clips that had not ended by then (the caller's `memories` already excludes
+ * them; the index may not).
+ */
+export function selectAnswerContext<M extends WindowMemory & Partial<IndexableMemory>>(
+  memories: M[],
+  question: string,
+  maxLines: number,
+  opts: { index?: MemoryIndex<IndexableMemory>; asOf?: number } = {},
+): M[] {
   if (memories.length <= maxLines) return memories;
-  const range = timeRangeOf(question);
-  const keys = new Set(words(question).filter((w) => !STOP.has(w)));
-  const scored = memories.map((m, i) => {
-    let score = 0;
-    for (const w of new Set(words(m.text))) if (keys.has(w)) score += 1;
-    if (range && m.t0 < range[1] && m.t1 > range[0]) score += 5;
-    return { m, i, score };
-  });
+  const keyed = memories.map((m, i) => ({ m, i, key: memoryKey({ streamId: m.streamId ?? '', clipIndex: m.clipIndex ?? i }) }));
+  const position = new Map(keyed.map((k) => [k.key, k.i]));
+  const index =
+    opts.index ?? MemoryIndex.from(keyed.map(({ m, i }) => ({ ...m, streamId: m.streamId ?? '', clipIndex: m.clipIndex ?? i } as IndexableMemory)));
+  const filter: RecallFilter = opts.asOf === undefined ? {} : { asOf: opts.asOf };
   const chosen = new Set<number>();
-  for (const s of [...scored].sort((a, b) => b.score - a.score || b.i - a.i)) {
-    if (chosen.size >= maxLines || s.score === 0) break;
-    chosen.add(s.i);
+  const take = (ms: IndexableMemory[]) => {
+    for (const m of ms) {
+      if (chosen.size >= maxLines) return;
+      const i = position.get(memoryKey(m));
+      if (i !== undefined) chosen.add(i);
+    }
+  };
+
+  const range = timeRangeOf(question);
+  const pool = maxLines * 4;
+  const lexical = index.lexical(question, pool, filter);
+  const vector = lexical.length ? index.nearest(question, pool, filter) : [];
+  const fused = new Map<string, { m: IndexableMemory; score: number }>();
+  [lexical, vector].forEach((hits) =>
+    hits.forEach((h, rank) => {
+      const k = memoryKey(h.memory);
+      const e = fused.get(k) ?? { m: h.memory, score: 0 };
+      e.score += 1 / (RRF_K + rank + 1);
+      fused.set(k, e);
+    }),
+  );
+  const ranked = [...fused.values()].sort((a, b) => b.score - a.score).map((e) => e.m);
+
+  if (range) {
+    // Inside the named range: relevant clips first, then the rest of the range, latest first.
+    const inside = index.inRange({ ...filter, range });
+    const insideKeys = new Set(inside.map(memoryKey));
+    take(ranked.filter((m) => insideKeys.has(memoryKey(m))));
+    take([...inside].reverse());
   }
+  // Vector neighbours ride on lexical evidence: with no shared word at all, nothing is "relevant"
+  // and recency decides, as it did before the index.
+  take(ranked);
   for (let i = memories.length - 1; i >= 0 && chosen.size < maxLines; i--) chosen.add(i);
   return [...chosen].sort((a, b) => a - b).map((i) => memories[i]);
 }

@@ -1,0 +1,252 @@
+/**
+ * The in-memory recall index over stored memories: lexical (MiniSearch, BM25 with prefix match),
+ * vector (hashed text embeddings, a coarse scan over folded vectors then exact re-ranking) and time
+ * (clip ranges kept sorted by start). Built from the memories in IndexedDB when recall first needs
+ * it and updated as memories are written or removed; docs/recall.md says why it is built this way.
+ */
+import MiniSearch from 'minisearch';
+import { EMBED_DIM, embedText, isUsableEmbedding, tokens } from './embedding';
+
+export interface IndexableMemory {
+  streamId: string;
+  clipIndex: number;
+  t0: number;
+  t1: number;
+  text: string;
+  embedding?: Float32Array;
+}
+
+export interface RecallFilter {
+  /** Keep only clips overlapping [from, to) seconds of stream time. */
+  range?: [number, number];
+  /** Keep only clips that ended by this stream time. */
+  asOf?: number;
+}
+
+export interface Hit<M> {
+  memory: M;
+  score: number;
+}
+
+/** Words that say nothing about which memory holds the answer. */
+export const STOP_WORDS = new Set(['the', 'a', 'an', 'what', 'which', 'how', 'many', 'did', 'does', 'do', 'is', 'was', 'were', 'are', 'it', 'its', 'of', 'to', 'at', 'in', 'on', 'and', 'or', 'right', 'after', 'before', 'when', 'where', 'first', 'between', 'object', 'objects', 'appear', 'appeared', 'appears', 'color', 'colour', 'shape', 'label', 'i', 'you', 'there', 'that', 'this', 'with', 'by']);
+
+/** Coarse vectors fold EMBED_DIM into COARSE_DIM buckets (equivalent to hashing into fewer buckets). */
+const COARSE_DIM = 32;
+const FOLD = EMBED_DIM / COARSE_DIM;
+/** How many coarse candidates per wanted result are re-ranked exactly. */
+const RERANK_FACTOR = 32;
+const MIN_RERANK = 512;
+
+export const memoryKey = (m: { streamId: string; clipIndex: number }) => `${m.streamId}\u0001${m.clipIndex}`;
+
+const overlaps = (m: IndexableMemory, f: RecallFilter) =>
+  (f.asOf === undefined || m.t1 <= f.asOf) && (!f.range || (m.t0 < f.range[1] && m.t1 > f.range[0]));
+
+function processTerm(term: string): string | null {
+  const t = term.toLowerCase();
+  return STOP_WORDS.has(t) ? null : t;
+}
+
+export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
+  private readonly lexicon = new MiniSearch<{ id: string; text: string }>({
+    fields: ['text'],
+    storeFields: [],
+    tokenize: (text) => tokens(text),
+    processTerm,
+    searchOptions: { prefix: (term) => term.length > 3, combineWith: 'OR' },
+  });
+  /** Row i holds memory rows[i]; rows are swap-removed, so order means nothing. */
+  private rows: M[] = [];
+  private vectors: Float32Array[] = [];
+  private coarse = new Float32Array(0);
+  private readonly rowOf = new Map<string, number>();
+  private byStart: M[] | null = null;
+  /** Longest clip ever added (not lowered on removal: a stale bound only lengthens the time scan). */
+  private longestClip = 0;
+
+  static from<M extends IndexableMemory>(memories: Iterable<M>): MemoryIndex<M> {
+    const index = new MemoryIndex<M>();
+    index.addAll(memories);
+    return index;
+  }
+
+  get size(): number {
+    return this.rows.length;
+  }
+
+  has(m: { streamId: string; clipIndex: number }): boolean {
+    return this.rowOf.has(memoryKey(m));
+  }
+
+  addAll(memories: Iterable<M>) {
+    const docs: { id: string; text: string }[] = [];
+    for (const m of memories) {
+      const key = memoryKey(m);
+      if (this.rowOf.has(key)) this.remove(m);
+      this.addRow(key, m);
+      docs.push({ id: key, text: m.text });
+    }
+    this.lexicon.addAll(docs);
+  }
+
+  /** Adds or replaces one memory (same stream and clip = the same memory). */
+  add(memory: M) {
+    this.addAll([memory]);
+  }
+
+  remove(m: { streamId: string; clipIndex: number }): boolean {
+    const key = memoryKey(m);
+    const row = this.rowOf.get(key);
+    if (row === undefined) return false;
+    this.lexicon.discard(key);
+    const last = this.rows.length - 1;
+    if (row !== last) {
+      this.rows[row] = this.rows[last];
+      this.vectors[row] = this.vectors[last];
+      this.coarse.copyWithin(row * COARSE_DIM, last * COARSE_DIM, (last + 1) * COARSE_DIM);
+      this.rowOf.set(memoryKey(this.rows[row]), row);
+    }
+    this.rows.pop();
+    this.vectors.pop();
+    this.rowOf.delete(key);
+    this.byStart = null;
+    return true;
+  }
+
+  clear() {
+    this.lexicon.removeAll();
+    this.rows = [];
+    this.vectors = [];
+    this.rowOf.clear();
+    this.byStart = null;
+  }
+
+  private addRow(key: string, m: M) {
+    const row = this.rows.length;
+    const v = isUsableEmbedding(m.embedding) ? m.embedding : embedText(m.text);
+    if ((row + 1) * COARSE_DIM > this.coarse.length) {
+      const grown = new Float32Array(Math.max(1024, (row + 1) * 2) * COARSE_DIM);
+      grown.set(this.coarse);
+      this.coarse = grown;
+    }
+    const o = row * COARSE_DIM;
+    this.coarse.fill(0, o, o + COARSE_DIM);
+    for (let d = 0; d < EMBED_DIM; d++) this.coarse[o + (d % COARSE_DIM)] += v[d];
+    this.longestClip = Math.max(this.longestClip, m.t1 - m.t0);
+    this.rows.push(m);
+    this.vectors.push(v);
+    this.rowOf.set(key, row);
+    this.byStart = null;
+  }
+
+  /** BM25 over memory text; a question's stop words are ignored. Best first. */
+  lexical(query: string, k: number, filter: RecallFilter = {}): Hit<M>[] {
+    const filtered = filter.asOf !== undefined || filter.range !== undefined;
+    const results = this.lexicon.search(query, filtered ? { filter: (r) => overlaps(this.rows[this.rowOf.get(r.id as string)!], filter) } : {});
+    return results.slice(0, k).map((r) => ({ memory: this.rows[this.rowOf.get(r.id as string)!], score: r.score }));
+  }
+
+  /**
+   * The k memories whose embeddings are nearest (cosine) to the query's. A scan of the folded
+   * 32-dimension vectors picks candidates, which are re-ranked on the full vectors: approximate,
+   * with the recall measured by bench:recall against an exact scan.
+   */
+  nearest(query: string | Float32Array, k: number, filter: RecallFilter = {}): Hit<M>[] {
+    const q = typeof query === 'string' ? embedText(query) : query;
+    const n = this.rows.length;
+    if (!n || k <= 0) return [];
+    const qc = new Float32Array(COARSE_DIM);
+    for (let d = 0; d < EMBED_DIM; d++) qc[d % COARSE_DIM] += q[d];
+    const want = Math.max(MIN_RERANK, k * RERANK_FACTOR);
+    const filtered = filter.asOf !== undefined || filter.range !== undefined;
+    const candidates: number[] = [];
+    if (n <= want) {
+      for (let r = 0; r < n; r++) if (!filtered || overlaps(this.rows[r], filter)) candidates.push(r);
+    } else {
+      const scores = new Float32Array(n);
+      const c = this.coarse;
+      for (let r = 0, o = 0; r < n; r++, o += COARSE_DIM) {
+        if (filtered && !overlaps(this.rows[r], filter)) {
+          scores[r] = -Infinity;
+          continue;
+        }
+        let s = 0;
+        for (let d = 0; d < COARSE_DIM; d++) s += c[o + d] * qc[d];
+        scores[r] = s;
+      }
+      const cut = kthLargest(scores, want);
+      for (let r = 0; r < n && candidates.length < want; r++) if (scores[r] >= cut && scores[r] > -Infinity) candidates.push(r);
+    }
+    const exact = candidates.map((r) => {
+      const v = this.vectors[r];
+      let s = 0;
+      for (let d = 0; d < EMBED_DIM; d++) s += v[d] * q[d];
+      return { memory: this.rows[r], score: s };
+    });
+    return exact.sort((a, b) => b.score - a.score).slice(0, k);
+  }
+
+  /** An exact scan of the full vectors, for measuring how much the coarse stage loses. */
+  nearestExact(query: string | Float32Array, k: number, filter: RecallFilter = {}): Hit<M>[] {
+    const q = typeof query === 'string' ? embedText(query) : query;
+    const hits: Hit<M>[] = [];
+    for (let r = 0; r < this.rows.length; r++) {
+      if (!overlaps(this.rows[r], filter)) continue;
+      const v = this.vectors[r];
+      let s = 0;
+      for (let d = 0; d < EMBED_DIM; d++) s += v[d] * q[d];
+      hits.push({ memory: this.rows[r], score: s });
+    }
+    return hits.sort((a, b) => b.score - a.score).slice(0, k);
+  }
+
+  /** Memories overlapping a time range (and visible by asOf), in time order. */
+  inRange(filter: RecallFilter & { range: [number, number] }): M[] {
+    this.byStart ??= [...this.rows].sort((a, b) => a.t0 - b.t0 || a.t1 - b.t1);
+    const s = this.byStart;
+    // Scan back from the last clip starting before range[1]; no clip further back can reach
+    // range[0] once its start is more than the longest clip's length before it.
+    let hi = s.length;
+    let lo = 0;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (s[mid].t0 < filter.range[1]) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: M[] = [];
+    for (let i = lo - 1; i >= 0; i--) {
+      if (overlaps(s[i], filter)) out.push(s[i]);
+      else if (s[i].t0 + this.longestClip <= filter.range[0]) break;
+    }
+    return out.reverse();
+  }
+}
+
+/** The k-th largest finite value (selection on a copy, O(n) on average). */
+function kthLargest(values: Float32Array, k: number): number {
+  const a = values.slice();
+  let lo = 0;
+  let hi = a.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] > pivot) i++;
+      while (a[j] < pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else break;
+  }
+  return a[target];
+}

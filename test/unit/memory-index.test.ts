@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryIndex, type IndexableMemory } from '../../src/recall/memory-index';
+import { EMBED_DIM, embedText, isUsableEmbedding } from '../../src/recall/embedding';
+import { mulberry32 } from '../../src/util/mulberry32';
+
+const mem = (i: number, text: string, streamId = 's'): IndexableMemory => ({ streamId, clipIndex: i, t0: i * 10, t1: i * 10 + 10, text });
+const clips = (ms: { clipIndex: number }[]) => ms.map((m) => m.clipIndex);
+
+const memories = [
+  mem(0, 'A red circle labeled KIWI appears at top left.'),
+  mem(1, 'BOLT, a blue square, appears at center.'),
+  mem(2, 'KIWI moves to the right edge.'),
+  mem(3, 'Nothing changes.'),
+  mem(4, 'A green triangle labeled ZED appears at bottom right.'),
+  mem(5, 'ZED and BOLT leave the scene.'),
+];
+
+describe('text embeddings', () => {
+  it('are unit length, deterministic, and closer for texts that share words and spelling', () => {
+    const a = embedText('A red circle labeled KIWI');
+    expect(a).toHaveLength(EMBED_DIM);
+    expect(isUsableEmbedding(a)).toBe(true);
+    expect(Math.hypot(...a)).toBeCloseTo(1, 5);
+    expect(embedText('A red circle labeled KIWI')).toEqual(a);
+    const dot = (x: Float32Array, y: Float32Array) => x.reduce((s, v, i) => s + v * y[i], 0);
+    expect(dot(a, embedText('the red circles labelled KIWI'))).toBeGreaterThan(dot(a, embedText('BOLT, a blue square, leaves')));
+    expect(Array.from(embedText('!!! ...'))).toEqual(new Array(EMBED_DIM).fill(0));
+    expect(isUsableEmbedding(Float32Array.from([1, 0]))).toBe(false);
+    expect(isUsableEmbedding(new Float32Array(EMBED_DIM).fill(NaN))).toBe(false);
+  });
+});
+
+describe('memory index', () => {
+  it('finds memories by their words, best match first, ignoring question stop words', () => {
+    const index = MemoryIndex.from(memories);
+    expect(clips(index.lexical('What color is KIWI?', 10).map((h) => h.memory))).toEqual(expect.arrayContaining([0, 2]));
+    expect(index.lexical('What color is KIWI?', 10)).toHaveLength(2);
+    expect(index.lexical('green triangle', 10)[0].memory.clipIndex).toBe(4);
+    expect(index.lexical('what is the', 10)).toEqual([]);
+  });
+
+  it('returns vector nearest neighbours, tolerant of spelling the lexical index misses', () => {
+    const index = MemoryIndex.from(memories);
+    expect(index.lexical('KIWIS circel', 10).map((h) => h.memory.clipIndex)).not.toContain(0);
+    expect(index.nearest('KIWIS circel', 1)[0].memory.clipIndex).toBe(0);
+    expect(index.nearest('green triangle ZED bottom', 2).map((h) => h.memory.clipIndex)[0]).toBe(4);
+  });
+
+  it('approximate nearest search agrees with an exact scan on a larger memory', () => {
+    const rng = mulberry32(7);
+    const pick = <T,>(xs: T[]) => xs[Math.floor(rng() * xs.length)];
+    const words = ['red', 'blue', 'green', 'circle', 'square', 'star', 'KIWI', 'BOLT', 'ZED', 'MOSS', 'left', 'right', 'top', 'center', 'moves', 'appears', 'leaves', 'stays'];
+    const many = Array.from({ length: 3000 }, (_, i) => mem(i, Array.from({ length: 8 }, () => pick(words)).join(' ')));
+    const index = MemoryIndex.from(many);
+    let agree = 0;
+    for (let q = 0; q < 20; q++) {
+      const query = Array.from({ length: 4 }, () => pick(words)).join(' ');
+      const exact = new Set(index.nearestExact(query, 10).map((h) => h.memory.clipIndex));
+      agree += index.nearest(query, 10).filter((h) => exact.has(h.memory.clipIndex)).length;
+    }
+    expect(agree / 200).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('filters by clip time range and by the time a question is asked', () => {
+    const index = MemoryIndex.from(memories);
+    expect(clips(index.inRange({ range: [15, 35] }))).toEqual([1, 2, 3]);
+    expect(clips(index.inRange({ range: [15, 35], asOf: 30 }))).toEqual([1, 2]);
+    expect(clips(index.lexical('KIWI', 10, { range: [20, 60] }).map((h) => h.memory))).toEqual([2]);
+    expect(clips(index.lexical('KIWI', 10, { asOf: 10 }).map((h) => h.memory))).toEqual([0]);
+    expect(clips(index.nearest('KIWI', 10, { range: [40, 60] }).map((h) => h.memory)).sort()).toEqual([4, 5]);
+    const long: IndexableMemory = { streamId: 's', clipIndex: 99, t0: 0, t1: 1000, text: 'a long clip' };
+    index.add(long);
+    expect(clips(index.inRange({ range: [500, 510] }))).toEqual([99]);
+  });
+
+  it('forgets removed memories everywhere and replaces a rewritten clip', () => {
+    const index = MemoryIndex.from(memories);
+    expect(index.remove({ streamId: 's', clipIndex: 0 })).toBe(true);
+    expect(index.remove({ streamId: 's', clipIndex: 0 })).toBe(false);
+    expect(index.size).toBe(5);
+    expect(clips(index.lexical('KIWI', 10).map((h) => h.memory))).toEqual([2]);
+    expect(clips(index.nearest('red circle KIWI top left', 10).map((h) => h.memory))).not.toContain(0);
+    expect(clips(index.inRange({ range: [0, 10] }))).toEqual([]);
+    index.add(mem(2, 'MOSS sits still.'));
+    expect(index.size).toBe(5);
+    expect(index.lexical('KIWI', 10)).toEqual([]);
+    expect(clips(index.lexical('MOSS', 10).map((h) => h.memory))).toEqual([2]);
+    expect(index.has({ streamId: 'other', clipIndex: 2 })).toBe(false);
+    index.clear();
+    expect(index.size).toBe(0);
+    expect(index.nearest('MOSS', 3)).toEqual([]);
+  });
+
+  it('uses a stored embedding when it is usable and computes one when it is not', () => {
+    const stored = embedText('unrelated words entirely');
+    const index = MemoryIndex.from([{ ...mem(0, 'KIWI'), embedding: stored }, { ...mem(1, 'BOLT'), embedding: Float32Array.from([1, 2]) }]);
+    expect(index.nearest(stored, 1)[0].memory.clipIndex).toBe(0);
+    expect(index.nearest('BOLT', 1)[0].memory.clipIndex).toBe(1);
+  });
+});
