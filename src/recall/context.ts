@@ -23,9 +23,10 @@ const RRF_K = 60;
 
 /**
  * The memories of `memories` most worth reading for `question`, at most `maxLines`, in time order.
- * `index`, when given, must hold (at least) these memories; without one, a throwaway index is
- * built. `asOf` hides clips that had not ended by then (the caller's `memories` already excludes
- * them; the index may not).
+ * `index`, when given, must hold exactly these memories, plus any that `asOf` hides (the caller's
+ * `memories` already excludes clips that had not ended by then; the index may not): its hits are
+ * returned as they are, so nothing here costs time in proportion to the size of memory. Without
+ * an index, a throwaway one is built.
  */
 export function selectAnswerContext<M extends WindowMemory & Partial<IndexableMemory>>(
   memories: M[],
@@ -34,17 +35,17 @@ export function selectAnswerContext<M extends WindowMemory & Partial<IndexableMe
   opts: { index?: MemoryIndex<IndexableMemory>; asOf?: number } = {},
 ): M[] {
   if (memories.length <= maxLines) return memories;
-  const keyed = memories.map((m, i) => ({ m, i, key: memoryKey({ streamId: m.streamId ?? '', clipIndex: m.clipIndex ?? i }) }));
-  const position = new Map(keyed.map((k) => [k.key, k.i]));
-  const index =
-    opts.index ?? MemoryIndex.from(keyed.map(({ m, i }) => ({ ...m, streamId: m.streamId ?? '', clipIndex: m.clipIndex ?? i } as IndexableMemory)));
+  const keyOf = (m: M, i: number) => ({ ...m, streamId: m.streamId ?? '', clipIndex: m.clipIndex ?? i });
+  // A throwaway index holds keyed copies; its hits are mapped back to the caller's objects.
+  const originals = opts.index ? null : new Map(memories.map((m, i) => [memoryKey(keyOf(m, i)), m]));
+  const index = opts.index ?? MemoryIndex.from(memories.map(keyOf));
   const filter: RecallFilter = opts.asOf === undefined ? {} : { asOf: opts.asOf };
-  const chosen = new Set<number>();
-  const take = (ms: IndexableMemory[]) => {
+  const chosen = new Map<string, M>();
+  const take = (ms: Iterable<IndexableMemory>) => {
     for (const m of ms) {
       if (chosen.size >= maxLines) return;
-      const i = position.get(memoryKey(m));
-      if (i !== undefined) chosen.add(i);
+      const k = memoryKey(m);
+      chosen.set(k, originals?.get(k) ?? (m as unknown as M));
     }
   };
 
@@ -73,6 +74,9 @@ export function selectAnswerContext<M extends WindowMemory & Partial<IndexableMe
   // Vector neighbours ride on lexical evidence: with no shared word at all, nothing is "relevant"
   // and recency decides, as it did before the index.
   take(ranked);
-  for (let i = memories.length - 1; i >= 0 && chosen.size < maxLines; i--) chosen.add(i);
-  return [...chosen].sort((a, b) => a - b).map((i) => memories[i]);
+  for (let i = memories.length - 1; i >= 0 && chosen.size < maxLines; i--) {
+    const k = memoryKey(keyOf(memories[i], i));
+    if (!chosen.has(k)) chosen.set(k, memories[i]);
+  }
+  return [...chosen.values()].sort((a, b) => a.t0 - b.t0 || a.t1 - b.t1 || (a.clipIndex ?? 0) - (b.clipIndex ?? 0));
 }

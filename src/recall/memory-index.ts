@@ -1,7 +1,7 @@
 /**
  * The in-memory recall index over stored memories: lexical (MiniSearch, BM25 with prefix match),
- * vector (hashed text embeddings, a coarse scan over folded vectors then exact re-ranking) and time
- * (clip ranges kept sorted by start). Built from the memories in IndexedDB when recall first needs
+ * vector (hashed text embeddings: an int8 scan of the query's non-zero dimensions, then exact
+ * re-ranking) and time (clip ranges kept sorted by start). Built from the memories in IndexedDB when recall first needs
  * it and updated as memories are written or removed; docs/recall.md says why it is built this way.
  */
 import MiniSearch from 'minisearch';
@@ -31,12 +31,14 @@ export interface Hit<M> {
 /** Words that say nothing about which memory holds the answer. */
 export const STOP_WORDS = new Set(['the', 'a', 'an', 'what', 'which', 'how', 'many', 'did', 'does', 'do', 'is', 'was', 'were', 'are', 'it', 'its', 'of', 'to', 'at', 'in', 'on', 'and', 'or', 'right', 'after', 'before', 'when', 'where', 'first', 'between', 'object', 'objects', 'appear', 'appeared', 'appears', 'color', 'colour', 'shape', 'label', 'i', 'you', 'there', 'that', 'this', 'with', 'by']);
 
-/** Coarse vectors fold EMBED_DIM into COARSE_DIM buckets (equivalent to hashing into fewer buckets). */
-const COARSE_DIM = 32;
-const FOLD = EMBED_DIM / COARSE_DIM;
-/** How many coarse candidates per wanted result are re-ranked exactly. */
-const RERANK_FACTOR = 32;
-const MIN_RERANK = 512;
+/**
+ * The vector scan reads at most this many of the query's dimensions (its largest); a short question
+ * has fewer non-zero dimensions than this, and then the scan is exact up to int8 rounding.
+ */
+const SCAN_DIMS = 64;
+/** How many scan candidates per wanted result are re-ranked on the full Float32 vectors. */
+const RERANK_FACTOR = 4;
+const MIN_RERANK = 64;
 
 export const memoryKey = (m: { streamId: string; clipIndex: number }) => `${m.streamId}\u0001${m.clipIndex}`;
 
@@ -59,7 +61,12 @@ export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
   /** Row i holds memory rows[i]; rows are swap-removed, so order means nothing. */
   private rows: M[] = [];
   private vectors: Float32Array[] = [];
-  private coarse = new Float32Array(0);
+  /**
+   * The vectors again, dimension-major and int8 (column d holds every row's value in dimension d,
+   * scaled by that row's `scales` entry): a query touches only its own non-zero dimensions.
+   */
+  private columns: Int8Array[] = Array.from({ length: EMBED_DIM }, () => new Int8Array(0));
+  private scales = new Float32Array(0);
   private readonly rowOf = new Map<string, number>();
   private byStart: M[] | null = null;
   /** Longest clip ever added (not lowered on removal: a stale bound only lengthens the time scan). */
@@ -104,7 +111,8 @@ export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
     if (row !== last) {
       this.rows[row] = this.rows[last];
       this.vectors[row] = this.vectors[last];
-      this.coarse.copyWithin(row * COARSE_DIM, last * COARSE_DIM, (last + 1) * COARSE_DIM);
+      for (const c of this.columns) c[row] = c[last];
+      this.scales[row] = this.scales[last];
       this.rowOf.set(memoryKey(this.rows[row]), row);
     }
     this.rows.pop();
@@ -118,6 +126,8 @@ export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
     this.lexicon.removeAll();
     this.rows = [];
     this.vectors = [];
+    this.columns = this.columns.map(() => new Int8Array(0));
+    this.scales = new Float32Array(0);
     this.rowOf.clear();
     this.byStart = null;
   }
@@ -125,14 +135,22 @@ export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
   private addRow(key: string, m: M) {
     const row = this.rows.length;
     const v = isUsableEmbedding(m.embedding) ? m.embedding : embedText(m.text);
-    if ((row + 1) * COARSE_DIM > this.coarse.length) {
-      const grown = new Float32Array(Math.max(1024, (row + 1) * 2) * COARSE_DIM);
-      grown.set(this.coarse);
-      this.coarse = grown;
+    if (row >= this.scales.length) {
+      const capacity = Math.max(1024, row * 2);
+      this.columns = this.columns.map((c) => {
+        const grown = new Int8Array(capacity);
+        grown.set(c);
+        return grown;
+      });
+      const scales = new Float32Array(capacity);
+      scales.set(this.scales);
+      this.scales = scales;
     }
-    const o = row * COARSE_DIM;
-    this.coarse.fill(0, o, o + COARSE_DIM);
-    for (let d = 0; d < EMBED_DIM; d++) this.coarse[o + (d % COARSE_DIM)] += v[d];
+    let max = 0;
+    for (let d = 0; d < EMBED_DIM; d++) max = Math.max(max, Math.abs(v[d]));
+    const toInt = max > 0 ? 127 / max : 0;
+    for (let d = 0; d < EMBED_DIM; d++) this.columns[d][row] = Math.round(v[d] * toInt);
+    this.scales[row] = max / 127;
     this.longestClip = Math.max(this.longestClip, m.t1 - m.t0);
     this.rows.push(m);
     this.vectors.push(v);
@@ -148,35 +166,34 @@ export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
   }
 
   /**
-   * The k memories whose embeddings are nearest (cosine) to the query's. A scan of the folded
-   * 32-dimension vectors picks candidates, which are re-ranked on the full vectors: approximate,
-   * with the recall measured by bench:recall against an exact scan.
+   * The k memories whose embeddings are nearest (cosine) to the query's. Scans the int8 columns of
+   * the query's largest SCAN_DIMS dimensions over every row, then re-ranks the best candidates on
+   * the full vectors; bench:recall measures its agreement with an exact scan.
    */
   nearest(query: string | Float32Array, k: number, filter: RecallFilter = {}): Hit<M>[] {
     const q = typeof query === 'string' ? embedText(query) : query;
     const n = this.rows.length;
     if (!n || k <= 0) return [];
-    const qc = new Float32Array(COARSE_DIM);
-    for (let d = 0; d < EMBED_DIM; d++) qc[d % COARSE_DIM] += q[d];
-    const want = Math.max(MIN_RERANK, k * RERANK_FACTOR);
     const filtered = filter.asOf !== undefined || filter.range !== undefined;
+    const want = Math.max(MIN_RERANK, k * RERANK_FACTOR);
     const candidates: number[] = [];
     if (n <= want) {
       for (let r = 0; r < n; r++) if (!filtered || overlaps(this.rows[r], filter)) candidates.push(r);
     } else {
+      const dims: number[] = [];
+      for (let d = 0; d < EMBED_DIM; d++) if (q[d] !== 0) dims.push(d);
+      dims.sort((a, b) => Math.abs(q[b]) - Math.abs(q[a]));
       const scores = new Float32Array(n);
-      const c = this.coarse;
-      for (let r = 0, o = 0; r < n; r++, o += COARSE_DIM) {
-        if (filtered && !overlaps(this.rows[r], filter)) {
-          scores[r] = -Infinity;
-          continue;
-        }
-        let s = 0;
-        for (let d = 0; d < COARSE_DIM; d++) s += c[o + d] * qc[d];
-        scores[r] = s;
+      for (const d of dims.slice(0, SCAN_DIMS)) {
+        const col = this.columns[d];
+        const w = q[d];
+        for (let r = 0; r < n; r++) scores[r] += col[r] * w;
       }
+      const scales = this.scales;
+      for (let r = 0; r < n; r++) scores[r] = filtered && !overlaps(this.rows[r], filter) ? -Infinity : scores[r] * scales[r];
       const cut = kthLargest(scores, want);
-      for (let r = 0; r < n && candidates.length < want; r++) if (scores[r] >= cut && scores[r] > -Infinity) candidates.push(r);
+      for (let r = 0; r < n && candidates.length < want; r++) if (scores[r] > cut && scores[r] > -Infinity) candidates.push(r);
+      for (let r = 0; r < n && candidates.length < want; r++) if (scores[r] === cut && scores[r] > -Infinity) candidates.push(r);
     }
     const exact = candidates.map((r) => {
       const v = this.vectors[r];
@@ -187,7 +204,7 @@ export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
     return exact.sort((a, b) => b.score - a.score).slice(0, k);
   }
 
-  /** An exact scan of the full vectors, for measuring how much the coarse stage loses. */
+  /** An exact scan of the full vectors, for measuring how much the int8 scan loses. */
   nearestExact(query: string | Float32Array, k: number, filter: RecallFilter = {}): Hit<M>[] {
     const q = typeof query === 'string' ? embedText(query) : query;
     const hits: Hit<M>[] = [];

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryIndex, type IndexableMemory } from '../../src/recall/memory-index';
 import { EMBED_DIM, embedText, isUsableEmbedding } from '../../src/recall/embedding';
 import { mulberry32 } from '../../src/util/mulberry32';
+import { selectAnswerContext } from '../../src/recall/context';
 
 const mem = (i: number, text: string, streamId = 's'): IndexableMemory => ({ streamId, clipIndex: i, t0: i * 10, t1: i * 10 + 10, text });
 const clips = (ms: { clipIndex: number }[]) => ms.map((m) => m.clipIndex);
@@ -96,5 +97,37 @@ describe('memory index', () => {
     const index = MemoryIndex.from([{ ...mem(0, 'KIWI'), embedding: stored }, { ...mem(1, 'BOLT'), embedding: Float32Array.from([1, 2]) }]);
     expect(index.nearest(stored, 1)[0].memory.clipIndex).toBe(0);
     expect(index.nearest('BOLT', 1)[0].memory.clipIndex).toBe(1);
+  });
+});
+
+describe('answer context from the index', () => {
+  const many = Array.from({ length: 200 }, (_, i) => mem(i, i === 42 ? 'ZED, a green ring, appears at top.' : i === 150 ? 'ZED turns blue.' : `Filler ${i} stays at left.`));
+
+  it('gives the same lines with a standing index as with a throwaway one, relevant and in-range clips included', () => {
+    const index = MemoryIndex.from(many);
+    for (const q of ['What color is ZED?', 'How many objects appeared between 5:00 and 5:30?', 'What happened?']) {
+      const a = selectAnswerContext(many, q, 12);
+      const b = selectAnswerContext(many, q, 12, { index });
+      expect(b.map((m) => m.clipIndex)).toEqual(a.map((m) => m.clipIndex));
+      expect(a).toHaveLength(12);
+      expect(a.map((m) => m.t0)).toEqual([...a.map((m) => m.t0)].sort((x, y) => x - y));
+    }
+    expect(selectAnswerContext(many, 'What color is ZED?', 12).map((m) => m.clipIndex)).toEqual(expect.arrayContaining([42, 150]));
+    expect(selectAnswerContext(many, 'How many objects appeared between 5:00 and 5:30?', 12).map((m) => m.clipIndex)).toEqual(expect.arrayContaining([30, 31, 32]));
+    // No word in common: the most recent lines, as before the index.
+    expect(selectAnswerContext(many, 'What happened?', 12).map((m) => m.clipIndex)).toEqual(Array.from({ length: 12 }, (_, i) => 188 + i));
+  });
+
+  it('never returns a clip that had not ended when the question was asked, even from a fuller index', () => {
+    const index = MemoryIndex.from(many);
+    const visible = many.filter((m) => m.t1 <= 1000);
+    const ctx = selectAnswerContext(visible, 'What color is ZED?', 12, { index, asOf: 1000 });
+    expect(ctx.map((m) => m.clipIndex)).toContain(42);
+    expect(ctx.every((m) => m.t1 <= 1000)).toBe(true);
+  });
+
+  it('returns the caller\'s own objects', () => {
+    const ctx = selectAnswerContext(many, 'What color is ZED?', 12);
+    for (const m of ctx) expect(many).toContain(m);
   });
 });
