@@ -16,7 +16,7 @@ import { openTaskMemDb, type Db } from '../store/db';
 import * as repo from '../store/repository';
 import type { StoredMemory, StreamRecord } from '../store/schema';
 import { thumbnailOf } from './thumbnail';
-import { exportAll, importAll, ImportError } from '../store/transfer';
+import { checkImportSize, exportAll, importAll, ImportError } from '../store/transfer';
 import type { AdapterTrainingOptions, DevicePreference } from '../worker/protocol';
 import { AdapterManager, type AdapterState } from './adapter-manager';
 
@@ -407,6 +407,7 @@ export class AgentController extends EventTarget {
   async importData(file: Blob): Promise<string> {
     await this.init();
     try {
+      checkImportSize(file.size); // before reading: a huge file is refused without loading it
       const summary = await importAll(this.db!, await file.text());
       await this.adapter.reload(this.db!);
       const streams = await repo.listStreams(this.db!);

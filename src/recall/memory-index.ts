@@ -1,10 +1,12 @@
 /**
- * The in-memory recall index over stored memories: lexical (MiniSearch, BM25 with prefix match),
+ * The in-memory recall index over stored memories: lexical (BM25 over typed-array postings,
+ * lexical-index.ts),
  * vector (hashed text embeddings: an int8 scan of the query's non-zero dimensions, then exact
  * re-ranking) and time (clip ranges kept sorted by start). Built from the memories in IndexedDB when recall first needs
  * it and updated as memories are written or removed; docs/recall.md says why it is built this way.
  */
-import MiniSearch from 'minisearch';
+import { LexicalIndex } from './lexical-index';
+import { kthLargest } from './select';
 import { EMBED_DIM, embedText, isUsableEmbedding, tokens } from './embedding';
 
 export interface IndexableMemory {
@@ -45,19 +47,16 @@ export const memoryKey = (m: { streamId: string; clipIndex: number }) => `${m.st
 const overlaps = (m: IndexableMemory, f: RecallFilter) =>
   (f.asOf === undefined || m.t1 <= f.asOf) && (!f.range || (m.t0 < f.range[1] && m.t1 > f.range[0]));
 
-function processTerm(term: string): string | null {
-  const t = term.toLowerCase();
-  return STOP_WORDS.has(t) ? null : t;
+/** Growable typed arrays; `copy` keeps the first n entries. */
+function grow<T extends Float64Array | Int32Array | Float32Array>(a: T, need: number, make: (n: number) => T): T {
+  if (need <= a.length) return a;
+  const b = make(Math.max(1024, need * 2));
+  b.set(a as never);
+  return b;
 }
 
 export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
-  private readonly lexicon = new MiniSearch<{ id: string; text: string }>({
-    fields: ['text'],
-    storeFields: [],
-    tokenize: (text) => tokens(text),
-    processTerm,
-    searchOptions: { prefix: (term) => term.length > 3, combineWith: 'OR' },
-  });
+  private readonly lexicon = new LexicalIndex((t) => STOP_WORDS.has(t));
   /** Row i holds memory rows[i]; rows are swap-removed, so order means nothing. */
   private rows: M[] = [];
   private vectors: Float32Array[] = [];
@@ -67,6 +66,12 @@ export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
    */
   private columns: Int8Array[] = Array.from({ length: EMBED_DIM }, () => new Int8Array(0));
   private scales = new Float32Array(0);
+  /** Clip times by row, for filters that do not touch the memory objects. */
+  private t0s = new Float64Array(0);
+  private t1s = new Float64Array(0);
+  /** The lexical index's document number of each row, and the row of each document (-1: removed). */
+  private docOfRow = new Int32Array(0);
+  private rowOfDoc = new Int32Array(0);
   private readonly rowOf = new Map<string, number>();
   private byStart: M[] | null = null;
   /** Longest clip ever added (not lowered on removal: a stale bound only lengthens the time scan). */
@@ -87,14 +92,11 @@ export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
   }
 
   addAll(memories: Iterable<M>) {
-    const docs: { id: string; text: string }[] = [];
     for (const m of memories) {
       const key = memoryKey(m);
       if (this.rowOf.has(key)) this.remove(m);
       this.addRow(key, m);
-      docs.push({ id: key, text: m.text });
     }
-    this.lexicon.addAll(docs);
   }
 
   /** Adds or replaces one memory (same stream and clip = the same memory). */
@@ -106,13 +108,18 @@ export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
     const key = memoryKey(m);
     const row = this.rowOf.get(key);
     if (row === undefined) return false;
-    this.lexicon.discard(key);
+    this.lexicon.remove(this.docOfRow[row]);
+    this.rowOfDoc[this.docOfRow[row]] = -1;
     const last = this.rows.length - 1;
     if (row !== last) {
       this.rows[row] = this.rows[last];
       this.vectors[row] = this.vectors[last];
       for (const c of this.columns) c[row] = c[last];
       this.scales[row] = this.scales[last];
+      this.t0s[row] = this.t0s[last];
+      this.t1s[row] = this.t1s[last];
+      this.docOfRow[row] = this.docOfRow[last];
+      this.rowOfDoc[this.docOfRow[row]] = row;
       this.rowOf.set(memoryKey(this.rows[row]), row);
     }
     this.rows.pop();
@@ -123,7 +130,7 @@ export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
   }
 
   clear() {
-    this.lexicon.removeAll();
+    this.lexicon.clear();
     this.rows = [];
     this.vectors = [];
     this.columns = this.columns.map(() => new Int8Array(0));
@@ -151,18 +158,35 @@ export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
     const toInt = max > 0 ? 127 / max : 0;
     for (let d = 0; d < EMBED_DIM; d++) this.columns[d][row] = Math.round(v[d] * toInt);
     this.scales[row] = max / 127;
+    this.t0s = grow(this.t0s, row + 1, (n) => new Float64Array(n));
+    this.t1s = grow(this.t1s, row + 1, (n) => new Float64Array(n));
+    this.docOfRow = grow(this.docOfRow, row + 1, (n) => new Int32Array(n));
+    this.t0s[row] = m.t0;
+    this.t1s[row] = m.t1;
+    const doc = this.lexicon.add(m.text);
+    this.rowOfDoc = grow(this.rowOfDoc, doc + 1, (n) => new Int32Array(n));
+    this.docOfRow[row] = doc;
+    this.rowOfDoc[doc] = row;
     this.longestClip = Math.max(this.longestClip, m.t1 - m.t0);
     this.rows.push(m);
     this.vectors.push(v);
     this.rowOf.set(key, row);
-    this.byStart = null;
+    // Memories arrive in time order: the sorted list grows at its end instead of being sorted again.
+    const latest = this.byStart?.[this.byStart.length - 1];
+    if (this.byStart && (!latest || latest.t0 < m.t0 || (latest.t0 === m.t0 && latest.t1 <= m.t1))) this.byStart.push(m);
+    else this.byStart = null;
+  }
+
+  /** Whether row r passes the filter, from the typed time arrays. */
+  private passes(r: number, f: RecallFilter): boolean {
+    return (f.asOf === undefined || this.t1s[r] <= f.asOf) && (!f.range || (this.t0s[r] < f.range[1] && this.t1s[r] > f.range[0]));
   }
 
   /** BM25 over memory text; a question's stop words are ignored. Best first. */
   lexical(query: string, k: number, filter: RecallFilter = {}): Hit<M>[] {
     const filtered = filter.asOf !== undefined || filter.range !== undefined;
-    const results = this.lexicon.search(query, filtered ? { filter: (r) => overlaps(this.rows[this.rowOf.get(r.id as string)!], filter) } : {});
-    return results.slice(0, k).map((r) => ({ memory: this.rows[this.rowOf.get(r.id as string)!], score: r.score }));
+    const hits = this.lexicon.search(query, k, filtered ? (doc) => this.passes(this.rowOfDoc[doc], filter) : undefined);
+    return hits.map((h) => ({ memory: this.rows[this.rowOfDoc[h.doc]], score: h.score }));
   }
 
   /**
@@ -176,9 +200,13 @@ export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
     if (!n || k <= 0) return [];
     const filtered = filter.asOf !== undefined || filter.range !== undefined;
     const want = Math.max(MIN_RERANK, k * RERANK_FACTOR);
-    const candidates: number[] = [];
-    if (n <= want) {
-      for (let r = 0; r < n; r++) if (!filtered || overlaps(this.rows[r], filter)) candidates.push(r);
+    let candidates: number[] = [];
+    const inside = filter.range ? this.inRange({ ...filter, range: filter.range }) : null;
+    if (inside && inside.length <= want) {
+      // A narrow time range: score its clips exactly, no scan.
+      candidates = inside.map((m) => this.rowOf.get(memoryKey(m))!);
+    } else if (n <= want) {
+      for (let r = 0; r < n; r++) if (!filtered || this.passes(r, filter)) candidates.push(r);
     } else {
       const dims: number[] = [];
       for (let d = 0; d < EMBED_DIM; d++) if (q[d] !== 0) dims.push(d);
@@ -190,7 +218,7 @@ export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
         for (let r = 0; r < n; r++) scores[r] += col[r] * w;
       }
       const scales = this.scales;
-      for (let r = 0; r < n; r++) scores[r] = filtered && !overlaps(this.rows[r], filter) ? -Infinity : scores[r] * scales[r];
+      for (let r = 0; r < n; r++) scores[r] = filtered && !this.passes(r, filter) ? -Infinity : scores[r] * scales[r];
       const cut = kthLargest(scores, want);
       for (let r = 0; r < n && candidates.length < want; r++) if (scores[r] > cut && scores[r] > -Infinity) candidates.push(r);
       for (let r = 0; r < n && candidates.length < want; r++) if (scores[r] === cut && scores[r] > -Infinity) candidates.push(r);
@@ -238,32 +266,4 @@ export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
     }
     return out.reverse();
   }
-}
-
-/** The k-th largest finite value (selection on a copy, O(n) on average). */
-function kthLargest(values: Float32Array, k: number): number {
-  const a = values.slice();
-  let lo = 0;
-  let hi = a.length - 1;
-  const target = k - 1;
-  while (lo < hi) {
-    const pivot = a[(lo + hi) >> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] > pivot) i++;
-      while (a[j] < pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (target <= j) hi = j;
-    else if (target >= i) lo = i;
-    else break;
-  }
-  return a[target];
 }

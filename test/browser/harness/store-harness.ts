@@ -2,6 +2,8 @@
 import { openTaskMemDb, deleteTaskMemDb } from '../../../src/store/db';
 import * as repo from '../../../src/store/repository';
 import { exportAll, importAll, ImportError } from '../../../src/store/transfer';
+import { embedText } from '../../../src/recall/embedding';
+import { FIXTURE_MODEL_ID as M } from '../../../src/memorize/registry';
 
 const api = {
   async reset() {
@@ -9,17 +11,17 @@ const api = {
   },
   async seed() {
     const db = await openTaskMemDb();
-    await repo.putStream(db, { id: 's1', title: 'Demo', source: 'demo', createdAt: 1, modelId: 'm', clipSeconds: 10 });
-    await repo.putStream(db, { id: 's2', title: 'Cam', source: 'webcam', createdAt: 2, modelId: 'm', clipSeconds: 10 });
+    await repo.putStream(db, { id: 's1', title: 'Demo', source: 'demo', createdAt: 1, modelId: M, clipSeconds: 10 });
+    await repo.putStream(db, { id: 's2', title: 'Cam', source: 'webcam', createdAt: 2, modelId: M, clipSeconds: 10 });
     for (let i = 0; i < 3; i++)
       await repo.putMemory(db, {
-        streamId: 's1', clipIndex: i, t0: i * 10, t1: i * 10 + 10, text: `<b>memory ${i}</b>`, modelId: 'm', adapterVersion: 0, createdAt: 10 + i,
-        thumbnail: new Blob([new Uint8Array([137, 80, 78, 71, i])], { type: 'image/png' }), embedding: Float32Array.from([i, 0.5]),
+        streamId: 's1', clipIndex: i, t0: i * 10, t1: i * 10 + 10, text: `<b>memory ${i}</b>`, modelId: M, adapterVersion: 0, createdAt: 10 + i,
+        thumbnail: new Blob([new Uint8Array([137, 80, 78, 71, i])], { type: 'image/png' }), embedding: embedText(`memory ${i}`),
       });
-    await repo.putMemory(db, { streamId: 's2', clipIndex: 0, t0: 0, t1: 10, text: 'cam', modelId: 'm', adapterVersion: 0, createdAt: 20 });
+    await repo.putMemory(db, { streamId: 's2', clipIndex: 0, t0: 0, t1: 10, text: 'cam', modelId: M, adapterVersion: 0, createdAt: 20 });
     const taskId = await repo.addTask(db, { askedAt: 30, streamId: 's1', streamTime: 30, question: 'q?', type: 'color', answer: 'red', answered: true, citations: [{ streamId: 's1', clipIndex: 1 }] });
     await repo.addTask(db, { askedAt: 31, streamId: 's2', streamTime: 10, question: 'q2?', type: 'shape', answer: 'unknown', answered: false, citations: [] });
-    await repo.putAdapter(db, { modelId: 'm', layer: 1, version: 1, vector: Float32Array.from([0.25, -1]), createdAt: 40, trainedOn: { taskIds: [taskId], memoryKeys: [['s1', 1]] }, metrics: { loss: 0.5 } });
+    await repo.putAdapter(db, { modelId: M, layer: 1, version: 1, vector: Float32Array.from({ length: 128 }, (_, i) => (i % 7) / 7 - 0.5), createdAt: 40, trainedOn: { taskIds: [taskId], memoryKeys: [['s1', 1]] }, metrics: { loss: 0.5 } });
     await repo.setSetting(db, 'clipSeconds', 10);
     db.close();
   },
