@@ -14,6 +14,11 @@ export interface FuzzCase {
   expect?: { ok: true } | { ok: false; message: RegExp };
 }
 
+/** A message a user can act on: says what is wrong and that nothing changed, leaks no internals. */
+export function isClearMessage(m: string): boolean {
+  return /Nothing was imported\.$|nothing was changed\.$/.test(m) && !/undefined|\[object |TypeError|at .*\.ts:/.test(m) && m.length < 600;
+}
+
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Path = (string | number)[];
 

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkImportSize, ImportError, MAX_IMPORT_BYTES, parseExport } from '../../src/store/transfer';
-import { importCorpus } from '../fuzz/import-corpus';
+import { importCorpus, isClearMessage } from '../fuzz/import-corpus';
 import { sampleExport } from '../fuzz/sample-export';
 
-/** A message a user can act on: says what is wrong and that nothing changed, leaks no internals. */
-export function isClearMessage(m: string): boolean {
-  return /Nothing was imported\.$|nothing was changed\.$/.test(m) && !/undefined|\[object |TypeError|at .*\.ts:/.test(m) && m.length < 600;
-}
 
 describe('import validation against a fuzzed corpus (Node)', () => {
   const corpus = importCorpus(JSON.stringify(sampleExport()));

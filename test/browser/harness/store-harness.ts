@@ -1,9 +1,21 @@
 /** Exposes the real store modules to Playwright tests running in Chromium's IndexedDB. */
 import { openTaskMemDb, deleteTaskMemDb } from '../../../src/store/db';
 import * as repo from '../../../src/store/repository';
-import { exportAll, importAll, ImportError } from '../../../src/store/transfer';
+import { exportAll, importAll, ImportError, parseExport } from '../../../src/store/transfer';
 import { embedText } from '../../../src/recall/embedding';
 import { FIXTURE_MODEL_ID as M } from '../../../src/memorize/registry';
+
+/** Every value exactly: blobs and typed arrays as their bytes, -0 and NaN kept, keys in stored order. */
+async function canonical(v: unknown): Promise<unknown> {
+  if (v instanceof Blob) return { blob: v.type, bytes: Array.from(new Uint8Array(await v.arrayBuffer())) };
+  if (ArrayBuffer.isView(v)) return { typed: v.constructor.name, bytes: Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) };
+  if (typeof v === 'number') return Object.is(v, -0) ? { n: '-0' } : Number.isFinite(v) ? v : { n: String(v) };
+  if (Array.isArray(v)) return Promise.all(v.map(canonical));
+  if (v && typeof v === 'object') return Promise.all(Object.entries(v).map(async ([k, x]) => [k, await canonical(x)]));
+  return v;
+}
+
+const STORES = ['streams', 'memories', 'tasks', 'adapters', 'settings'] as const;
 
 const api = {
   async reset() {
@@ -50,6 +62,26 @@ const api = {
       return { ok: true, summary: await importAll(db, text) };
     } catch (e) {
       return { ok: false, error: e instanceof ImportError ? e.message : `unexpected: ${String(e)}` };
+    } finally {
+      db.close();
+    }
+  },
+  /** The whole database, keys and values, as one string: equal strings = byte-for-byte equal contents. */
+  async dump() {
+    const db = await openTaskMemDb();
+    const out: unknown[] = [];
+    for (const name of STORES) out.push([name, await canonical(await db.getAllKeys(name)), await canonical(await db.getAll(name))]);
+    db.close();
+    return JSON.stringify(out);
+  },
+  /** After an accepted import: the store still exports to a file that validates. */
+  async exportValidates() {
+    const db = await openTaskMemDb();
+    try {
+      parseExport(await (await exportAll(db)).text());
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, error: String(e) };
     } finally {
       db.close();
     }
