@@ -11,6 +11,7 @@ import { getModelSpec, type Dtype, type ModelSpec } from '../memorize/registry';
 import { inferQuestionType } from '../recall/question-type';
 import { answerFromMemory, type Answer, type AnswerOptions, type CitableMemory } from '../recall/answerer';
 import { MemoryIndex } from '../recall/memory-index';
+import { checkQuestion } from '../recall/question-input';
 import { embedText } from '../recall/embedding';
 import { openTaskMemDb, type Db } from '../store/db';
 import * as repo from '../store/repository';
@@ -83,6 +84,7 @@ export class AgentController extends EventTarget {
   private modelLoading: Promise<void> | null = null;
   /** Recall index over state.memories, built when a question first needs it (memory past the context). */
   private recall: MemoryIndex<StoredMemory> | null = null;
+  private questionError: string | null = null;
 
   constructor(readonly options: AgentOptions) {
     super();
@@ -321,12 +323,14 @@ export class AgentController extends EventTarget {
 
   /** Answers from the current stream's stored memories only, streaming tokens into the chat. */
   async ask(question: string) {
-    const q = question.trim();
-    if (!q) return;
-    if (q.length > 2000) {
-      this.fail('That question is too long (2000 characters at most).');
+    const checked = checkQuestion(question);
+    if (!checked.ok) {
+      this.fail((this.questionError = checked.message));
       return;
     }
+    const q = checked.question;
+    // The message about the last question typed goes once a good one is asked; other errors stay.
+    if (this.state.error === this.questionError) this.state.error = null;
     const user: ChatEntry = { id: ++this.chatId, role: 'user', text: q, pending: false, citations: [], abstained: false };
     const replyId = ++this.chatId;
     // Entries are replaced, never mutated, so components see every change.

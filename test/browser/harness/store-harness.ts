@@ -3,7 +3,8 @@ import { openTaskMemDb, deleteTaskMemDb } from '../../../src/store/db';
 import * as repo from '../../../src/store/repository';
 import { exportAll, importAll, ImportError, parseExport } from '../../../src/store/transfer';
 import { embedText } from '../../../src/recall/embedding';
-import { FIXTURE_MODEL_ID as M } from '../../../src/memorize/registry';
+import { FIXTURE_MODEL_ID as M, getModelSpec } from '../../../src/memorize/registry';
+import { AdapterManager, ADAPTER_SETTING } from '../../../src/agent/adapter-manager';
 
 /** Every value exactly: blobs and typed arrays as their bytes, -0 and NaN kept, keys in stored order. */
 async function canonical(v: unknown): Promise<unknown> {
@@ -86,6 +87,30 @@ const api = {
       db.close();
     }
   },
+  /**
+   * Stores raw setting values, then loads the adapter manager's settings as the app does at start:
+   * returns what it uses, the message it shows, and whether reading changed the store.
+   */
+  async loadAdapterSettings(values: Record<string, unknown>) {
+    const db = await openTaskMemDb();
+    for (const [key, value] of Object.entries(values)) await db.put('settings', { key, value } as never);
+    db.close();
+    const before = await api.dump();
+    const db2 = await openTaskMemDb();
+    const manager = new AdapterManager({
+      spec: getModelSpec(M), db: () => db2, loadedClient: () => null, changed: () => undefined, emit: () => undefined,
+      readyClient: () => Promise.reject(new Error('no model in this harness')),
+    });
+    try {
+      await manager.load(db2);
+      return { auto: manager.state.auto, autoEvery: manager.state.autoEvery, recentClips: manager.recentClipCount, error: manager.state.error, unchanged: (await api.dump()) === before };
+    } catch (e) {
+      return { crashed: String(e) };
+    } finally {
+      db2.close();
+    }
+  },
+  adapterSettingKeys: () => ({ ...ADAPTER_SETTING, resetAfter: ADAPTER_SETTING.resetAfter(getModelSpec(M)) }),
   async deleteStream(id: string) {
     const db = await openTaskMemDb();
     await repo.deleteStream(db, id);
