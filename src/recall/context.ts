@@ -12,9 +12,11 @@ function parseClock(s: string): number {
   return m * 60 + sec;
 }
 
+const TIME_RANGE = /between (\d+:\d\d) and (\d+:\d\d)/i;
+
 /** "between 0:30 and 1:10" -> [30, 70] */
 export function timeRangeOf(question: string): [number, number] | null {
-  const m = /between (\d+:\d\d) and (\d+:\d\d)/i.exec(question);
+  const m = TIME_RANGE.exec(question);
   return m ? [parseClock(m[1]), parseClock(m[2])] : null;
 }
 
@@ -50,9 +52,11 @@ export function selectAnswerContext<M extends WindowMemory & Partial<IndexableMe
   };
 
   const range = timeRangeOf(question);
+  // The clock times of a range are not words any memory holds; the range itself is applied below.
+  const words = range ? question.replace(TIME_RANGE, ' ') : question;
   const pool = maxLines * 4;
-  const lexical = index.lexical(question, pool, filter);
-  const vector = lexical.length ? index.nearest(question, pool, filter) : [];
+  const lexical = index.lexical(words, pool, filter);
+  const vector = lexical.length ? index.nearest(words, pool, filter) : [];
   const fused = new Map<string, { m: IndexableMemory; score: number }>();
   [lexical, vector].forEach((hits) =>
     hits.forEach((h, rank) => {

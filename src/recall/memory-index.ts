@@ -37,7 +37,7 @@ export const STOP_WORDS = new Set(['the', 'a', 'an', 'what', 'which', 'how', 'ma
  * The vector scan reads at most this many of the query's dimensions (its largest); a short question
  * has fewer non-zero dimensions than this, and then the scan is exact up to int8 rounding.
  */
-const SCAN_DIMS = 64;
+const SCAN_DIMS = 40;
 /** How many scan candidates per wanted result are re-ranked on the full Float32 vectors. */
 const RERANK_FACTOR = 4;
 const MIN_RERANK = 64;
@@ -46,6 +46,12 @@ export const memoryKey = (m: { streamId: string; clipIndex: number }) => `${m.st
 
 const overlaps = (m: IndexableMemory, f: RecallFilter) =>
   (f.asOf === undefined || m.t1 <= f.asOf) && (!f.range || (m.t0 < f.range[1] && m.t1 > f.range[0]));
+
+/** A question without its stop words: fewer, more telling dimensions to scan. */
+const contentWords = (question: string) => {
+  const words = tokens(question).filter((t) => !STOP_WORDS.has(t));
+  return words.length ? words.join(' ') : question;
+};
 
 /** Growable typed arrays; `copy` keeps the first n entries. */
 function grow<T extends Float64Array | Int32Array | Float32Array>(a: T, need: number, make: (n: number) => T): T {
@@ -195,7 +201,7 @@ export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
    * the full vectors; bench:recall measures its agreement with an exact scan.
    */
   nearest(query: string | Float32Array, k: number, filter: RecallFilter = {}): Hit<M>[] {
-    const q = typeof query === 'string' ? embedText(query) : query;
+    const q = typeof query === 'string' ? embedText(contentWords(query)) : query;
     const n = this.rows.length;
     if (!n || k <= 0) return [];
     const filtered = filter.asOf !== undefined || filter.range !== undefined;
@@ -211,14 +217,19 @@ export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
       const dims: number[] = [];
       for (let d = 0; d < EMBED_DIM; d++) if (q[d] !== 0) dims.push(d);
       dims.sort((a, b) => Math.abs(q[b]) - Math.abs(q[a]));
-      const scores = new Float32Array(n);
-      for (const d of dims.slice(0, SCAN_DIMS)) {
+      // Integer dot products (int8 rows × int8 query weights, summed in int32) are the fast path in
+      // every JS engine; the per-row scale turns them back into cosines for ranking.
+      const scanned = dims.slice(0, SCAN_DIMS);
+      const qmax = Math.abs(q[scanned[0]] ?? 0) || 1;
+      const dots = new Int32Array(n);
+      for (const d of scanned) {
         const col = this.columns[d];
-        const w = q[d];
-        for (let r = 0; r < n; r++) scores[r] += col[r] * w;
+        const w = Math.round((q[d] / qmax) * 127);
+        for (let r = 0; r < n; r++) dots[r] += col[r] * w;
       }
       const scales = this.scales;
-      for (let r = 0; r < n; r++) scores[r] = filtered && !this.passes(r, filter) ? -Infinity : scores[r] * scales[r];
+      const scores = new Float32Array(n);
+      for (let r = 0; r < n; r++) scores[r] = filtered && !this.passes(r, filter) ? -Infinity : dots[r] * scales[r];
       const cut = kthLargest(scores, want);
       for (let r = 0; r < n && candidates.length < want; r++) if (scores[r] > cut && scores[r] > -Infinity) candidates.push(r);
       for (let r = 0; r < n && candidates.length < want; r++) if (scores[r] === cut && scores[r] > -Infinity) candidates.push(r);
@@ -234,7 +245,7 @@ export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
 
   /** An exact scan of the full vectors, for measuring how much the int8 scan loses. */
   nearestExact(query: string | Float32Array, k: number, filter: RecallFilter = {}): Hit<M>[] {
-    const q = typeof query === 'string' ? embedText(query) : query;
+    const q = typeof query === 'string' ? embedText(contentWords(query)) : query;
     const hits: Hit<M>[] = [];
     for (let r = 0; r < this.rows.length; r++) {
       if (!overlaps(this.rows[r], filter)) continue;

@@ -43,6 +43,34 @@ function setAt(root: Json, p: Path, value: Json | undefined) {
 
 const SWAPS: Json[] = [null, true, false, 0, -1, 1.5, 1e308, -0, 2 ** 53 + 2, '', 'x', '<script>alert(1)</script>', [], {}, [1, 2], { a: 1 }];
 
+/**
+ * `count` mutations of any valid JSON text: bit flips, truncations, deleted fields and swapped
+ * types, deterministic from `seed`. The import corpus adds export-specific cases to these.
+ */
+export function mutateJson(valid: string, seed: number, count: { flips: number; cuts: number; deletions: number; swaps: number }): FuzzCase[] {
+  const rng = mulberry32(seed);
+  const int = (n: number) => Math.floor(rng() * n);
+  const pick = <T,>(xs: T[]) => xs[int(xs.length)];
+  const base = JSON.parse(valid) as Json;
+  const all = paths(base);
+  const out: FuzzCase[] = [];
+  const add = (kind: string, text: string) => out.push({ name: `${kind}-${out.length}`, kind, text });
+  const bytes = new TextEncoder().encode(valid);
+  for (let i = 0; i < count.flips; i++) {
+    const b = bytes.slice();
+    b[int(b.length)] ^= 1 << int(8);
+    add('byte-flip', new TextDecoder().decode(b));
+  }
+  for (let i = 0; i < count.cuts; i++) add('truncate', valid.slice(0, int(valid.length)));
+  for (let i = 0; i < count.deletions + count.swaps; i++) {
+    const j = JSON.parse(valid) as Json;
+    const deleting = i < count.deletions;
+    setAt(j, pick(all), deleting ? undefined : pick(SWAPS));
+    add(deleting ? 'delete-field' : 'type-swap', JSON.stringify(j));
+  }
+  return out;
+}
+
 export function importCorpus(validExport: string, seed = 8): FuzzCase[] {
   const rng = mulberry32(seed);
   const int = (n: number) => Math.floor(rng() * n);
