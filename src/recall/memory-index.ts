@@ -53,7 +53,7 @@ const contentWords = (question: string) => {
   return words.length ? words.join(' ') : question;
 };
 
-/** Growable typed arrays; `copy` keeps the first n entries. */
+/** `a`, or a copy with room for at least `need` entries (doubling, so appends stay amortized O(1)). */
 function grow<T extends Float64Array | Int32Array | Float32Array>(a: T, need: number, make: (n: number) => T): T {
   if (need <= a.length) return a;
   const b = make(Math.max(1024, need * 2));

@@ -3,6 +3,7 @@ import { MemoryIndex, type IndexableMemory } from '../../src/recall/memory-index
 import { EMBED_DIM, embedText, isUsableEmbedding } from '../../src/recall/embedding';
 import { mulberry32 } from '../../src/util/mulberry32';
 import { selectAnswerContext } from '../../src/recall/context';
+import { answerFromMemory } from '../../src/recall/answerer';
 import { LexicalIndex, stem } from '../../src/recall/lexical-index';
 
 const mem = (i: number, text: string, streamId = 's'): IndexableMemory => ({ streamId, clipIndex: i, t0: i * 10, t1: i * 10 + 10, text });
@@ -145,6 +146,15 @@ describe('answer context from the index', () => {
     const ctx = selectAnswerContext(visible, 'What color is ZED?', 12, { index, asOf: 1000 });
     expect(ctx.map((m) => m.clipIndex)).toContain(42);
     expect(ctx.every((m) => m.t1 <= 1000)).toBe(true);
+  });
+
+  it('feeds the answerer the lines the index picks once memory is past the context', async () => {
+    const seen: string[] = [];
+    const model = { generate: async (messages: { content: unknown }[]) => (seen.push(messages[1].content as string), 'green') };
+    const a = await answerFromMemory(model, many, 'What color is ZED?', { index: MemoryIndex.from(many), maxContextLines: 12 });
+    expect(seen[0]).toContain('ZED, a green ring, appears at top.');
+    expect(seen[0].split('\n').filter((l) => l.startsWith('['))).toHaveLength(12);
+    expect(a.citations).toEqual([{ streamId: 's', clipIndex: 42 }]);
   });
 
   it('returns the caller\'s own objects', () => {
