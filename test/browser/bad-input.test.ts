@@ -77,4 +77,40 @@ describe('chat input', () => {
     await app.close();
     expect(await store.evaluate(() => window.store.dump())).toBe(before);
   });
+
+  it('takes markup, right-to-left text and emoji as plain text, and asks it', async () => {
+    await store.evaluate(() => window.store.reset());
+    await store.evaluate(() => window.store.seed());
+    const app = await context.newPage();
+    await app.goto(`${url}/`);
+    await app.locator('taskmem-agent').evaluate((el) => el.setAttribute('device', 'wasm'));
+    const question = '<img src=x onerror="window.__pwned=1"> ما لون KIWI؟ 🦊\u202E';
+    await app.locator('taskmem-agent tm-chat input').fill(question);
+    await app.locator('taskmem-agent tm-chat button[type="submit"]').click();
+    const reply = app.locator('taskmem-agent tm-chat li.agent').last();
+    await expect.poll(() => reply.getAttribute('class'), { timeout: 120_000 }).not.toContain('pending');
+    expect(await app.locator('taskmem-agent tm-chat li.user').textContent()).toContain('<img src=x onerror="window.__pwned=1"> ما لون KIWI؟ 🦊');
+    expect(await app.locator('taskmem-agent tm-chat li.user').textContent()).not.toContain('\u202E');
+    expect(await app.locator('taskmem-agent tm-chat img').count()).toBe(0);
+    expect(await app.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    await app.close();
+  });
+});
+
+describe('import size', () => {
+  it('refuses a file over the limit by its size, with the limit in the message, and stores nothing', async () => {
+    await store.evaluate(() => window.store.reset());
+    await store.evaluate(() => window.store.seed());
+    const before = await store.evaluate(() => window.store.dump());
+    const app = await context.newPage();
+    await app.goto(`${url}/`);
+    const message = await app.locator('taskmem-agent').evaluate(async (el) => {
+      const c = (el as unknown as { controller: { importData(b: Blob): Promise<string> } }).controller;
+      return c.importData(new Blob([new Uint8Array(256 * 2 ** 20 + 1)])).then(() => 'accepted', (e: Error) => e.message);
+    });
+    expect(message).toMatch(/too large to import \(256 MiB; the limit is 256 MiB\)\. Nothing was imported\./);
+    await expect.poll(() => app.locator('taskmem-agent [part="error"]').textContent()).toMatch(/too large to import/);
+    await app.close();
+    expect(await store.evaluate(() => window.store.dump())).toBe(before);
+  });
 });
