@@ -8,7 +8,7 @@
  * until a quarter of the documents are dead, then the postings are rebuilt.
  */
 import { tokens } from './embedding';
-import { kthLargest } from './select';
+import { TopK } from './select';
 
 const K1 = 1.2;
 const B = 0.75;
@@ -60,6 +60,8 @@ export class LexicalIndex {
   private liveDocs = 0;
   private totalLength = 0;
   private deadDocs = 0;
+  private scores = new Float32Array(0);
+  private touched = new Int32Array(0);
 
   constructor(private readonly ignore: (term: string) => boolean = () => false) {}
 
@@ -140,8 +142,12 @@ export class LexicalIndex {
     if (!n || k <= 0) return [];
     const avg = this.totalLength / n || 1;
     const postings = terms.map((t) => this.postings.get(t)).filter((p): p is Postings => !!p && p.live > 0);
-    const scores = new Float32Array(this.texts.length);
-    const touched = new Int32Array(postings.reduce((sum, p) => sum + p.length, 0));
+    // Scratch kept between queries (and zeroed where it was touched), so a search allocates little.
+    if (this.scores.length < this.texts.length) this.scores = new Float32Array(this.lengths.length);
+    const scores = this.scores;
+    const need = postings.reduce((sum, p) => sum + p.length, 0);
+    if (this.touched.length < need) this.touched = new Int32Array(need * 2);
+    const touched = this.touched;
     let count = 0;
     for (const p of postings) {
       const idf = Math.log(1 + (n - p.live + 0.5) / (p.live + 0.5));
@@ -154,15 +160,13 @@ export class LexicalIndex {
         scores[d] += (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * this.lengths[d]) / avg));
       }
     }
-    let kept = touched.subarray(0, count);
-    if (keep) kept = kept.filter(keep);
-    let cut = -Infinity;
-    if (kept.length > k) {
-      // Only what can make the top k becomes a hit object.
-      cut = kthLargest(Float32Array.from(kept, (d) => scores[d]), k);
+    const top = new TopK(k);
+    for (let i = 0; i < count; i++) {
+      const d = touched[i];
+      if (scores[d] > top.floor && (!keep || keep(d))) top.offer(scores[d], d);
     }
-    const hits: LexicalHit[] = [];
-    for (const d of kept) if (scores[d] >= cut) hits.push({ doc: d, score: scores[d] });
-    return hits.sort((a, b) => b.score - a.score || a.doc - b.doc).slice(0, k);
+    const hits = top.items().map((d) => ({ doc: d, score: scores[d] }));
+    for (let i = 0; i < count; i++) scores[touched[i]] = 0;
+    return hits.sort((a, b) => b.score - a.score || a.doc - b.doc);
   }
 }

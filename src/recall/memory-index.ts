@@ -6,7 +6,7 @@
  * it and updated as memories are written or removed; docs/recall.md says why it is built this way.
  */
 import { LexicalIndex } from './lexical-index';
-import { kthLargest } from './select';
+import { TopK } from './select';
 import { EMBED_DIM, embedText, isUsableEmbedding, tokens } from './embedding';
 
 export interface IndexableMemory {
@@ -80,6 +80,9 @@ export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
   private rowOfDoc = new Int32Array(0);
   private readonly rowOf = new Map<string, number>();
   private byStart: M[] | null = null;
+  /** Scratch sums for the vector scan, kept between queries so a search allocates little. */
+  private dots = new Int32Array(0);
+  private zeros = new Int8Array(0);
   /** Longest clip ever added (not lowered on removal: a stale bound only lengthens the time scan). */
   private longestClip = 0;
 
@@ -183,6 +186,11 @@ export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
     else this.byStart = null;
   }
 
+  private zeroColumn(): Int8Array {
+    if (this.zeros.length < this.scales.length) this.zeros = new Int8Array(this.scales.length);
+    return this.zeros;
+  }
+
   /** Whether row r passes the filter, from the typed time arrays. */
   private passes(r: number, f: RecallFilter): boolean {
     return (f.asOf === undefined || this.t1s[r] <= f.asOf) && (!f.range || (this.t0s[r] < f.range[1] && this.t1s[r] > f.range[0]));
@@ -218,21 +226,29 @@ export class MemoryIndex<M extends IndexableMemory = IndexableMemory> {
       for (let d = 0; d < EMBED_DIM; d++) if (q[d] !== 0) dims.push(d);
       dims.sort((a, b) => Math.abs(q[b]) - Math.abs(q[a]));
       // Integer dot products (int8 rows × int8 query weights, summed in int32) are the fast path in
-      // every JS engine; the per-row scale turns them back into cosines for ranking.
+      // every JS engine; the per-row scale turns them back into cosines for ranking. Four columns
+      // per pass, so the sums are read and written a quarter as often.
       const scanned = dims.slice(0, SCAN_DIMS);
       const qmax = Math.abs(q[scanned[0]] ?? 0) || 1;
-      const dots = new Int32Array(n);
-      for (const d of scanned) {
-        const col = this.columns[d];
-        const w = Math.round((q[d] / qmax) * 127);
-        for (let r = 0; r < n; r++) dots[r] += col[r] * w;
+      if (this.dots.length < n) this.dots = new Int32Array(this.scales.length);
+      const dots = this.dots;
+      dots.fill(0, 0, n);
+      const zero = this.zeroColumn();
+      for (let i = 0; i < scanned.length; i += 4) {
+        const cols = [0, 1, 2, 3].map((j) => (i + j < scanned.length ? this.columns[scanned[i + j]] : zero));
+        const ws = [0, 1, 2, 3].map((j) => (i + j < scanned.length ? Math.round((q[scanned[i + j]] / qmax) * 127) : 0));
+        const [c0, c1, c2, c3] = cols;
+        const [w0, w1, w2, w3] = ws;
+        for (let r = 0; r < n; r++) dots[r] += c0[r] * w0 + c1[r] * w1 + c2[r] * w2 + c3[r] * w3;
       }
+      // One pass keeps the best `want` rows in a min-heap; most rows fail the first comparison.
+      const heap = new TopK(want);
       const scales = this.scales;
-      const scores = new Float32Array(n);
-      for (let r = 0; r < n; r++) scores[r] = filtered && !this.passes(r, filter) ? -Infinity : dots[r] * scales[r];
-      const cut = kthLargest(scores, want);
-      for (let r = 0; r < n && candidates.length < want; r++) if (scores[r] > cut && scores[r] > -Infinity) candidates.push(r);
-      for (let r = 0; r < n && candidates.length < want; r++) if (scores[r] === cut && scores[r] > -Infinity) candidates.push(r);
+      for (let r = 0; r < n; r++) {
+        const score = dots[r] * scales[r];
+        if (score > heap.floor && (!filtered || this.passes(r, filter))) heap.offer(score, r);
+      }
+      candidates = heap.items();
     }
     const exact = candidates.map((r) => {
       const v = this.vectors[r];
