@@ -221,6 +221,7 @@ export class AgentController extends EventTarget {
     this.queue = this.makeQueue();
     this.sampler = new ClipSampler({ ...DEFAULT_SAMPLER, streamId: stream.id, clipSeconds: this.options.clipSeconds, framesPerClip: this.spec.frame.perClip });
     Object.assign(this.state, { capturing: true, sourceTitle: source.title, streamId: stream.id, memories: [], rejected: [], error: null, notice: null });
+    this.recall = null;
     this.changed();
     source.onEnded((reason) => this.onSourceEnded(reason));
     const { width, height } = this.spec.frame;
@@ -313,11 +314,12 @@ export class AgentController extends EventTarget {
 
   /**
    * The recall index over the current stream, or undefined while all of it fits the answer context.
-   * Rebuilt when its size no longer matches state.memories (memories deleted or replaced elsewhere).
+   * Rebuilt when it no longer matches state.memories (another stream, or memories deleted elsewhere).
    */
   private recallIndex(): MemoryIndex<StoredMemory> | undefined {
     if (this.state.memories.length <= ANSWER_CONTEXT_LINES) return undefined;
-    if (this.recall?.size !== this.state.memories.length) this.recall = MemoryIndex.from(this.state.memories);
+    const ms = this.state.memories;
+    if (this.recall?.size !== ms.length || !this.recall.has(ms[0]) || !this.recall.has(ms[ms.length - 1])) this.recall = MemoryIndex.from(ms);
     return this.recall;
   }
 
