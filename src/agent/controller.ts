@@ -308,7 +308,7 @@ export class AgentController extends EventTarget {
       { generate: (messages, _f, o) => client.generate(messages, { maxNewTokens: o?.maxNewTokens, onToken: o?.onToken }) },
       memories,
       question,
-      { ...opts, index: this.recallIndex() },
+      { ...opts, index: await this.recallIndex() },
     );
   }
 
@@ -316,11 +316,15 @@ export class AgentController extends EventTarget {
    * The recall index over the current stream, or undefined while all of it fits the answer context.
    * Rebuilt when it no longer matches state.memories (another stream, or memories deleted elsewhere).
    */
-  private recallIndex(): MemoryIndex<StoredMemory> | undefined {
-    if (this.state.memories.length <= ANSWER_CONTEXT_LINES) return undefined;
+  private async recallIndex(): Promise<MemoryIndex<StoredMemory> | undefined> {
     const ms = this.state.memories;
-    if (this.recall?.size !== ms.length || !this.recall.has(ms[0]) || !this.recall.has(ms[ms.length - 1])) this.recall = MemoryIndex.from(ms);
-    return this.recall;
+    if (ms.length <= ANSWER_CONTEXT_LINES) return undefined;
+    if (this.recall?.size === ms.length && this.recall.has(ms[0]) && this.recall.has(ms[ms.length - 1])) return this.recall;
+    // Memories written while it is built are missing from it; the next question notices and rebuilds.
+    this.recall = null;
+    const index = await MemoryIndex.fromInChunks(ms);
+    this.recall = index;
+    return index;
   }
 
   /** Answers from the current stream's stored memories only, streaming tokens into the chat. */

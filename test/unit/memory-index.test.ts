@@ -96,6 +96,16 @@ describe('memory index', () => {
     expect(clips(index.inRange({ range: [500, 510] }))).toEqual([99]);
   });
 
+  it('builds the same index in chunks as at once', async () => {
+    const many = Array.from({ length: 700 }, (_, i) => mem(i, `${['KIWI', 'BOLT', 'ZED'][i % 3]} moves to ${['left', 'right'][i % 2]} ${i}`));
+    const whole = MemoryIndex.from(many);
+    const chunked = await MemoryIndex.fromInChunks(many, 64);
+    expect(chunked.size).toBe(700);
+    for (const q of ['BOLT left', 'ZED right 17'])
+      for (const f of [(ix: MemoryIndex) => ix.lexical(q, 10), (ix: MemoryIndex) => ix.nearest(q, 10), (ix: MemoryIndex) => ix.lexical(q, 10, { range: [100, 400] })])
+        expect(clips(f(chunked).map((h) => h.memory))).toEqual(clips(f(whole).map((h) => h.memory)));
+  });
+
   it('forgets removed memories everywhere and replaces a rewritten clip', () => {
     const index = MemoryIndex.from(memories);
     expect(index.remove({ streamId: 's', clipIndex: 0 })).toBe(true);
