@@ -67,6 +67,16 @@ const api = {
       db.close();
     }
   },
+  /** A newest stream of n memories, all filler but clip `special`, which names ZED. */
+  async seedLong(n: number, special: number) {
+    const db = await openTaskMemDb();
+    await repo.putStream(db, { id: 'long', title: 'Long', source: 'demo', createdAt: 1e12, modelId: M, clipSeconds: 10 });
+    for (let i = 0; i < n; i++) {
+      const text = i === special ? 'ZED, a green ring, appears at top.' : `Filler ${i} stays at left.`;
+      await repo.putMemory(db, { streamId: 'long', clipIndex: i, t0: i * 10, t1: i * 10 + 10, text, modelId: M, adapterVersion: 0, createdAt: 1e12 + i, embedding: i % 2 ? embedText(text) : undefined });
+    }
+    db.close();
+  },
   /** The whole database, keys and values, as one string: equal strings = byte-for-byte equal contents. */
   async dump() {
     const db = await openTaskMemDb();
