@@ -24,6 +24,7 @@ import type { RecentTask } from '../adapter/reward';
 import type { InferenceClient } from '../worker/client';
 import type { AdapterProgress, AdapterTrainingOptions } from '../worker/protocol';
 import { DEFAULT_RECENT_CLIPS } from '../worker/recent-clips';
+import { isBoolean, isPlainObject, readSetting, wholeNumber } from '../store/settings';
 
 export interface AdapterResult {
   version: number;
@@ -84,6 +85,10 @@ export interface AdapterHost {
   emit(type: string, detail: unknown): void;
 }
 
+const TRAINING_OPTION_KEYS = ['steps', 'candidates', 'batch', 'temperature', 'seed'];
+const isTrainingOptions = (v: unknown): v is AdapterTrainingOptions =>
+  isPlainObject(v) && Object.entries(v).every(([k, x]) => TRAINING_OPTION_KEYS.includes(k) && typeof x === 'number' && Number.isFinite(x) && x >= 0);
+
 const toRecentTask = (t: TaskRecord): RecentTask => ({ type: t.type, question: t.question, askedAt: t.askedAt });
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -124,15 +129,17 @@ export class AdapterManager {
   /** Reads the settings and the active version from the store: on init, after import or deletion. */
   async load(db: Db) {
     const spec = this.host.spec;
-    const [auto, autoEvery, recentClips, options, resetAfter, pinned, records] = await Promise.all([
-      repo.getSetting(db, ADAPTER_SETTING.auto, true),
-      repo.getSetting(db, ADAPTER_SETTING.autoEvery, DEFAULT_AUTO_EVERY),
-      repo.getSetting(db, ADAPTER_SETTING.recentClips, DEFAULT_RECENT_CLIPS),
-      repo.getSetting<AdapterTrainingOptions>(db, ADAPTER_SETTING.training, {}),
-      repo.getSetting(db, ADAPTER_SETTING.resetAfter(spec), 0),
-      repo.getSetting<number | null>(db, ADAPTER_SETTING.pinned(spec), null),
-      this.versions(db),
-    ]);
+    const reads = await Promise.all([
+      readSetting(db, { key: ADAPTER_SETTING.auto, fallback: true, valid: isBoolean, expected: 'true or false' }),
+      readSetting(db, { key: ADAPTER_SETTING.autoEvery, fallback: DEFAULT_AUTO_EVERY, valid: wholeNumber(1, 1_000_000), expected: 'a whole number of at least 1' }),
+      readSetting(db, { key: ADAPTER_SETTING.recentClips, fallback: DEFAULT_RECENT_CLIPS, valid: wholeNumber(1, 1024), expected: 'a whole number from 1 to 1024' }),
+      readSetting<AdapterTrainingOptions>(db, { key: ADAPTER_SETTING.training, fallback: {}, valid: isTrainingOptions, expected: 'training options (steps, candidates, batch, temperature, seed as numbers)' }),
+      readSetting(db, { key: ADAPTER_SETTING.resetAfter(spec), fallback: 0, valid: wholeNumber(0, Number.MAX_SAFE_INTEGER), expected: 'a version number' }),
+      readSetting<number | null>(db, { key: ADAPTER_SETTING.pinned(spec), fallback: null, valid: (v): v is number | null => v === null || (Number.isInteger(v) && (v as number) > 0), expected: 'a version number or null' }),
+    ] as const);
+    const records = await this.versions(db);
+    const [auto, autoEvery, recentClips, options, resetAfter, pinned] = [reads[0].value, reads[1].value, reads[2].value, reads[3].value, reads[4].value, reads[5].value];
+    const problems = reads.map((r) => r.problem).filter((p): p is string => p !== null);
     Object.assign(this.state, { auto, autoEvery });
     this.recentClips = recentClips;
     this.options = options;
@@ -141,6 +148,7 @@ export class AdapterManager {
     this.state.pinned = !!pinnedRecord;
     this.activate(pinnedRecord ?? records.filter((r) => r.version > resetAfter).at(-1) ?? null, records);
     if (this.state.status !== 'training') this.state.status = this.idleStatus;
+    if (problems.length) this.state.error = problems.join(' ');
     this.host.changed();
     const client = this.host.loadedClient();
     if (client) await this.apply(client);

@@ -10,11 +10,14 @@ import { InferenceClient, WorkerLostError } from '../worker/client';
 import { getModelSpec, type Dtype, type ModelSpec } from '../memorize/registry';
 import { inferQuestionType } from '../recall/question-type';
 import { answerFromMemory, type Answer, type AnswerOptions, type CitableMemory } from '../recall/answerer';
+import { MemoryIndex } from '../recall/memory-index';
+import { checkQuestion } from '../recall/question-input';
+import { embedText } from '../recall/embedding';
 import { openTaskMemDb, type Db } from '../store/db';
 import * as repo from '../store/repository';
 import type { StoredMemory, StreamRecord } from '../store/schema';
 import { thumbnailOf } from './thumbnail';
-import { exportAll, importAll, ImportError } from '../store/transfer';
+import { checkImportSize, exportAll, importAll, ImportError } from '../store/transfer';
 import type { AdapterTrainingOptions, DevicePreference, InjectedFault, WorkerStats } from '../worker/protocol';
 import { isQuotaError, markCapturing, takeInterruptedCapture } from './faults';
 import { AdapterManager, type AdapterState } from './adapter-manager';
@@ -125,6 +128,9 @@ export class AgentController extends EventTarget {
   private readonly retention = new RetentionEnforcer();
   private retentionRun: Promise<void> | null = null;
   private retentionAgain = false;
+  /** Recall index over state.memories, built when a question first needs it (memory past the context). */
+  private recall: MemoryIndex<StoredMemory> | null = null;
+  private questionError: string | null = null;
 
   constructor(readonly options: AgentOptions) {
     super();
@@ -281,6 +287,7 @@ export class AgentController extends EventTarget {
     if (!this.db) return;
     this.state.streamId = streamId;
     this.state.memories = await repo.memoriesOf(this.db, streamId);
+    this.recall = null;
     this.changed();
   }
 
@@ -363,6 +370,7 @@ export class AgentController extends EventTarget {
     Object.assign(this.state, { capturing: true, paused: false, pauses: [], sourceTitle: source.title, streamId: stream.id, memories: [], rejected: [], error: null, notice: null, recovery: null });
     this.adjustSampling();
     markCapturing(this.options.dbName, stream.id);
+    this.recall = null;
     this.changed();
     source.onEnded((reason) => this.onSourceEnded(reason));
     const { width, height } = this.spec.frame;
@@ -554,7 +562,8 @@ export class AgentController extends EventTarget {
             await this.adapter.onForgotten({ memoryKeys: [key], taskIds: [], staleVersions: [] });
           } else if (result.ok) {
             const thumb = await thumbnailOf(clip.frames[clip.frames.length - 1]).catch(() => undefined);
-            const memory: StoredMemory = { ...result.memory, text: this.protection.redacted(result.memory.text), createdAt: Date.now(), thumbnail: thumb };
+            const text = this.protection.redacted(result.memory.text);
+            const memory: StoredMemory = { ...result.memory, text, createdAt: Date.now(), thumbnail: thumb, embedding: embedText(text) };
             try {
               await repo.putMemory(this.db!, memory);
             } catch (e) {
@@ -563,6 +572,7 @@ export class AgentController extends EventTarget {
               continue;
             }
             this.state.memories = [...this.state.memories, memory];
+            this.recall?.add(memory);
             this.dispatchEvent(new CustomEvent('memory', { detail: memory }));
             void this.scheduleRetention();
           } else {
@@ -589,22 +599,38 @@ export class AgentController extends EventTarget {
    */
   async answer(question: string, opts: Pick<AnswerOptions, 'asOf' | 'choices' | 'onToken'> = {}): Promise<Answer> {
     await this.loadModel();
-    const memories: CitableMemory[] = this.state.memories.map((m) => ({ ...m }));
+    // Not copied: answering only reads memories, and a copy of 100k of them costs more than the search.
+    const memories: CitableMemory[] = this.state.memories;
     const client = this.client!;
     return answerFromMemory(
       { generate: (messages, _f, o) => client.generate(messages, { maxNewTokens: o?.maxNewTokens, onToken: o?.onToken }) },
       memories,
       question,
-      { maxContextLines: this.spec.answer.contextLines, contextUnit: this.spec.answer.unit, ...opts },
+      { maxContextLines: this.spec.answer.contextLines, contextUnit: this.spec.answer.unit, ...opts, index: await this.recallIndex() },
     );
+  }
+
+  /**
+   * The recall index over the current stream, or undefined while all of it fits the answer context.
+   * Rebuilt when it no longer matches state.memories (another stream, or memories deleted elsewhere).
+   */
+  private async recallIndex(): Promise<MemoryIndex<StoredMemory> | undefined> {
+    const ms = this.state.memories;
+    // Clause passages are ranked without it (src/recall/passages.ts); whole memories need it only past the context.
+    if (this.spec.answer.unit === 'clause' || ms.length <= this.spec.answer.contextLines) return undefined;
+    if (this.recall?.size === ms.length && this.recall.has(ms[0]) && this.recall.has(ms[ms.length - 1])) return this.recall;
+    // Memories written while it is built are missing from it; the next question notices and rebuilds.
+    this.recall = null;
+    const index = await MemoryIndex.fromInChunks(ms);
+    this.recall = index;
+    return index;
   }
 
   /** Answers from the current stream's stored memories only, streaming tokens into the chat. */
   async ask(question: string) {
-    const q = question.trim();
-    if (!q) return;
-    if (q.length > 2000) {
-      this.fail('That question is too long (2000 characters at most).');
+    const checked = checkQuestion(question);
+    if (!checked.ok) {
+      this.fail((this.questionError = checked.message));
       return;
     }
     if (this.protection.locked) {
@@ -612,6 +638,9 @@ export class AgentController extends EventTarget {
       return;
     }
     const redacted = (t: string) => this.protection.redacted(t);
+    const q = checked.question;
+    // The message about the last question typed goes once a good one is asked; other errors stay.
+    if (this.state.error === this.questionError) this.state.error = null;
     const user: ChatEntry = { id: ++this.chatId, role: 'user', text: q, pending: false, citations: [], abstained: false };
     const replyId = ++this.chatId;
     // Entries are replaced, never mutated, so components see every change.
@@ -878,6 +907,7 @@ export class AgentController extends EventTarget {
   async importData(file: Blob, passphrase?: string): Promise<string> {
     await this.init();
     try {
+      checkImportSize(file.size); // before reading: a huge file is refused without loading it
       const text = await this.protection.importText(file, passphrase);
       if (text === null) {
         this.state.notice = 'This export is encrypted: enter its passphrase to import it.';

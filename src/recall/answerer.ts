@@ -8,7 +8,8 @@ import type { GenerateOptions } from '../memorize/vlm';
 import type { ChatMessage } from '../memorize/prompt';
 import { ABSTAIN_ANSWER, answerMessages } from './answer-prompt';
 import { selectAnswerContext } from './context';
-import { clausePassages } from './passages';
+import { clausePassages, selectPassages } from './passages';
+import type { MemoryIndex, IndexableMemory } from './memory-index';
 
 export interface AnswerGenerator {
   generate(messages: ChatMessage[], frames: [], opts?: GenerateOptions): Promise<string>;
@@ -34,6 +35,8 @@ export interface AnswerOptions {
   maxContextLines?: number;
   /** What a context line is: a whole memory (default) or one clause of one (see passages.ts). */
   contextUnit?: 'memory' | 'clause';
+  /** A recall index holding these memories, kept up to date by the caller; used only when memory exceeds the context. */
+  index?: MemoryIndex<IndexableMemory>;
   maxNewTokens?: number;
   onToken?: (text: string) => void;
 }
@@ -72,8 +75,11 @@ export async function answerFromMemory(
   opts: AnswerOptions = {},
 ): Promise<Answer> {
   const visible = opts.asOf === undefined ? memories : memories.filter((m) => m.t1 <= opts.asOf!);
-  const passages = opts.contextUnit === 'clause' ? clausePassages(visible) : visible;
-  const context = selectAnswerContext(passages, question, opts.maxContextLines ?? 12);
+  const lines = opts.maxContextLines ?? 12;
+  // Clause passages share their clip's key, so they are ranked by selectPassages, not the clip index.
+  const context = opts.contextUnit === 'clause'
+    ? selectPassages(clausePassages(visible), question, lines)
+    : selectAnswerContext(visible, question, lines, { index: opts.index, asOf: opts.asOf });
   if (!context.length) return { text: ABSTAIN_ANSWER, abstained: true, citations: [], context };
   const raw = await model.generate(answerMessages({ memories: context, question, choices: opts.choices }), [], {
     maxNewTokens: opts.maxNewTokens ?? 16,

@@ -7,11 +7,31 @@ import type { Db } from './db';
 import type { AdapterRecord, SettingRecord, StoredMemory, StreamRecord, TaskRecord } from './schema';
 import { forRead, forWrite } from './sealed';
 import { LOCK_SETTING } from './lock';
+import { MODEL_REGISTRY } from '../memorize/registry';
+import { EMBED_DIM } from '../recall/embedding';
 
 export const EXPORT_FORMAT = 'taskmem-export';
 export const EXPORT_VERSION = 1;
-/** Refuse absurd files before parsing them (a year of memories is far below this). */
-export const MAX_IMPORT_BYTES = 512 * 1024 * 1024;
+/**
+ * The largest file import reads (checked on the file's size before it is read, and on the text).
+ * JSON.parse needs several times a file's size in memory and V8 strings stop at 2^29 characters;
+ * 256 MiB is about a million memories without thumbnails, or a hundred thousand with them.
+ */
+export const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
+/** Limits on single fields, far above anything the app writes, so a damaged file cannot bloat the store. */
+export const IMPORT_LIMITS = {
+  idChars: 200,
+  titleChars: 1_000,
+  memoryChars: 10_000,
+  questionChars: 10_000,
+  answerChars: 10_000,
+  typeChars: 64,
+  thumbnailBytes: 2 * 1024 * 1024,
+  embeddingLength: 4096,
+  adapterLength: 65536,
+  settingKeyChars: 200,
+  settingValueChars: 100_000,
+} as const;
 
 type ExportedMemory = Omit<StoredMemory, 'thumbnail' | 'embedding'> & { thumbnail?: { type: string; base64: string }; embedding?: number[] };
 type ExportedAdapter = Omit<AdapterRecord, 'vector'> & { vector: number[] };
@@ -25,6 +45,13 @@ export interface ExportFile {
   tasks: TaskRecord[];
   adapters: ExportedAdapter[];
   settings: SettingRecord[];
+}
+
+/** Refuses a file by its size before it is read; the message says the limit. */
+export function checkImportSize(bytes: number) {
+  if (bytes > MAX_IMPORT_BYTES)
+    throw new ImportError(`The file is too large to import (${(bytes / 2 ** 20).toFixed(0)} MiB; the limit is ${MAX_IMPORT_BYTES / 2 ** 20} MiB). Nothing was imported.`);
+  if (bytes === 0) throw new ImportError('The file is empty. Nothing was imported.');
 }
 
 export class ImportError extends Error {
@@ -75,15 +102,25 @@ export async function exportAll(db: Db): Promise<Blob> {
   return new Blob([JSON.stringify(file)], { type: 'application/json' });
 }
 
-// --- validation: every check names where it failed ---
+// --- validation: every check names where it failed, and keeps only the documented fields ---
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isInt = (v: unknown): v is number => Number.isInteger(v);
+const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
+const isText = (v: unknown, max: number): v is string => isStr(v) && v.length <= max;
+const isId = (v: unknown): v is string => isStr(v) && v.length > 0 && v.length <= IMPORT_LIMITS.idChars;
+const KNOWN_MODELS = new Map(MODEL_REGISTRY.map((m) => [m.id, m]));
 
 function check(cond: boolean, where: string, what: string): asserts cond {
   if (!cond) throw new ImportError(`The file is damaged: ${where} ${what}. Nothing was imported.`);
+}
+
+function checkModel(modelId: string, where: string) {
+  if (!KNOWN_MODELS.has(modelId))
+    throw new ImportError(
+      `${where} was written by a model this version of TaskMem does not know (${JSON.stringify(modelId.slice(0, 80))}); update the app, or import an export made with one of: ${[...KNOWN_MODELS.keys()].join(', ')}. Nothing was imported.`,
+    );
 }
 
 function array(file: Record<string, unknown>, key: string): unknown[] {
@@ -92,28 +129,35 @@ function array(file: Record<string, unknown>, key: string): unknown[] {
   return v;
 }
 
+function numbers(v: unknown, max: number): v is number[] {
+  return Array.isArray(v) && v.length <= max && v.every(isNum);
+}
+
 function validateStream(v: unknown, at: string): StreamRecord {
   check(isObj(v), at, 'is not an object');
-  check(isStr(v.id) && v.id.length > 0, `${at}.id`, 'is missing');
-  check(isStr(v.title), `${at}.title`, 'is not text');
+  check(isId(v.id), `${at}.id`, 'is missing or too long');
+  check(isText(v.title, IMPORT_LIMITS.titleChars), `${at}.title`, 'is not text of a sensible length');
   check(['webcam', 'screen', 'file', 'demo'].includes(v.source as string), `${at}.source`, 'is not a known source');
-  check(isNum(v.createdAt) && isStr(v.modelId) && isNum(v.clipSeconds) && v.clipSeconds > 0, at, 'has bad fields');
-  return v as unknown as StreamRecord;
+  check(isNum(v.createdAt) && isId(v.modelId) && isNum(v.clipSeconds) && v.clipSeconds > 0, at, 'has bad fields');
+  checkModel(v.modelId, at);
+  return { id: v.id, title: v.title, source: v.source as StreamRecord['source'], createdAt: v.createdAt, modelId: v.modelId, clipSeconds: v.clipSeconds };
 }
 
 function validateMemory(v: unknown, at: string): StoredMemory {
   check(isObj(v), at, 'is not an object');
-  check(isStr(v.streamId) && isInt(v.clipIndex) && (v.clipIndex as number) >= 0, at, 'has no valid stream/clip key');
-  check(isNum(v.t0) && isNum(v.t1) && (v.t1 as number) >= (v.t0 as number), `${at}.t0/t1`, 'are not a time range');
-  check(isStr(v.text) && v.text.length <= 10_000, `${at}.text`, 'is not text of a sensible length');
-  check(isStr(v.modelId) && isInt(v.adapterVersion) && isNum(v.createdAt), at, 'has bad model/adapter fields');
+  check(isId(v.streamId) && isInt(v.clipIndex) && (v.clipIndex as number) >= 0, at, 'has no valid stream/clip key');
+  check(isNum(v.t0) && isNum(v.t1) && (v.t0 as number) >= 0 && (v.t1 as number) >= (v.t0 as number), `${at}.t0/t1`, 'are not a time range');
+  check(isText(v.text, IMPORT_LIMITS.memoryChars), `${at}.text`, 'is not text of a sensible length');
+  check(isId(v.modelId) && isInt(v.adapterVersion) && (v.adapterVersion as number) >= 0 && isNum(v.createdAt), at, 'has bad model/adapter fields');
+  checkModel(v.modelId, at);
   const out: StoredMemory = {
     streamId: v.streamId as string, clipIndex: v.clipIndex as number, t0: v.t0 as number, t1: v.t1 as number,
-    text: v.text as string, modelId: v.modelId as string, adapterVersion: v.adapterVersion as number, createdAt: v.createdAt as number,
+    text: v.text, modelId: v.modelId, adapterVersion: v.adapterVersion as number, createdAt: v.createdAt as number,
   };
   if (v.thumbnail !== undefined) {
     const t = v.thumbnail;
     check(isObj(t) && isStr(t.type) && /^image\/(png|jpeg|webp)$/.test(t.type) && isStr(t.base64), `${at}.thumbnail`, 'is not an image');
+    check((t.base64 as string).length <= (IMPORT_LIMITS.thumbnailBytes * 4) / 3 + 4, `${at}.thumbnail`, 'is too large for a thumbnail');
     let bytes: Uint8Array;
     try {
       bytes = fromBase64(t.base64 as string);
@@ -123,29 +167,68 @@ function validateMemory(v: unknown, at: string): StoredMemory {
     out.thumbnail = new Blob([bytes as BlobPart], { type: t.type as string });
   }
   if (v.embedding !== undefined) {
-    check(Array.isArray(v.embedding) && v.embedding.length <= 4096 && v.embedding.every(isNum), `${at}.embedding`, 'is not a list of numbers');
-    out.embedding = Float32Array.from(v.embedding as number[]);
+    check(numbers(v.embedding, IMPORT_LIMITS.embeddingLength), `${at}.embedding`, 'is not a list of numbers');
+    // Embeddings are derived from the text: one of another size (another app version) is dropped
+    // and recall computes it again, rather than refusing the file or storing something unusable.
+    if (v.embedding.length === EMBED_DIM) out.embedding = Float32Array.from(v.embedding);
   }
   return out;
 }
 
 function validateTask(v: unknown, at: string): TaskRecord {
   check(isObj(v), at, 'is not an object');
-  check(isNum(v.askedAt) && isStr(v.question) && isStr(v.type) && isStr(v.answer) && typeof v.answered === 'boolean', at, 'has bad fields');
-  check(v.streamId === null || isStr(v.streamId), `${at}.streamId`, 'is not text');
+  check(v.id === undefined || (isInt(v.id) && (v.id as number) > 0), `${at}.id`, 'is not a task number');
+  check(isNum(v.askedAt) && typeof v.answered === 'boolean', at, 'has bad fields');
+  check(isText(v.question, IMPORT_LIMITS.questionChars) && isText(v.answer, IMPORT_LIMITS.answerChars), at, 'has a question or answer that is not text of a sensible length');
+  check(isText(v.type, IMPORT_LIMITS.typeChars), `${at}.type`, 'is not a question type');
+  check(v.streamId === null || isId(v.streamId), `${at}.streamId`, 'is not text');
   check(v.streamTime === null || isNum(v.streamTime), `${at}.streamTime`, 'is not a number');
-  check(Array.isArray(v.citations) && v.citations.every((c) => isObj(c) && isStr(c.streamId) && isInt(c.clipIndex)), `${at}.citations`, 'are not clip references');
-  return v as unknown as TaskRecord;
+  check(
+    Array.isArray(v.citations) && v.citations.length <= 100 && v.citations.every((c) => isObj(c) && isId(c.streamId) && isInt(c.clipIndex) && (c.clipIndex as number) >= 0),
+    `${at}.citations`,
+    'are not clip references',
+  );
+  const out: TaskRecord = {
+    askedAt: v.askedAt as number, streamId: v.streamId as string | null, streamTime: v.streamTime as number | null, question: v.question, type: v.type,
+    answer: v.answer, answered: v.answered as boolean, citations: (v.citations as { streamId: string; clipIndex: number }[]).map((c) => ({ streamId: c.streamId, clipIndex: c.clipIndex })),
+  };
+  if (v.id !== undefined) out.id = v.id as number;
+  return out;
 }
 
 function validateAdapter(v: unknown, at: string): AdapterRecord {
   check(isObj(v), at, 'is not an object');
-  check(isStr(v.modelId) && isInt(v.layer) && isInt(v.version) && isNum(v.createdAt), at, 'has bad model/layer/version fields');
-  check(Array.isArray(v.vector) && v.vector.length > 0 && v.vector.length <= 65536 && v.vector.every(isNum), `${at}.vector`, 'is not a list of numbers');
+  check(isId(v.modelId) && isInt(v.layer) && (v.layer as number) >= 0 && isInt(v.version) && (v.version as number) >= 1 && isNum(v.createdAt), at, 'has bad model/layer/version fields');
+  checkModel(v.modelId, at);
+  const spec = KNOWN_MODELS.get(v.modelId)!;
+  check(numbers(v.vector, IMPORT_LIMITS.adapterLength) && v.vector.length > 0, `${at}.vector`, 'is not a list of numbers');
+  check(v.layer === spec.steer.layer && v.vector.length === spec.steer.hiddenSize, at, `does not fit ${spec.id} (layer ${spec.steer.layer}, ${spec.steer.hiddenSize} numbers)`);
   const trained = v.trainedOn;
-  check(isObj(trained) && Array.isArray(trained.taskIds) && Array.isArray(trained.memoryKeys), `${at}.trainedOn`, 'is missing');
-  check(isObj(v.metrics), `${at}.metrics`, 'is missing');
-  return { ...(v as unknown as AdapterRecord), vector: Float32Array.from(v.vector as number[]) };
+  check(
+    isObj(trained) && Array.isArray(trained.taskIds) && trained.taskIds.every(isInt) && Array.isArray(trained.memoryKeys) &&
+      trained.memoryKeys.every((k) => Array.isArray(k) && k.length === 2 && isId(k[0]) && isInt(k[1])),
+    `${at}.trainedOn`,
+    'is missing or damaged',
+  );
+  check(isObj(v.metrics) && Object.keys(v.metrics).length <= 100 && Object.values(v.metrics).every((x) => typeof x === 'number'), `${at}.metrics`, 'is missing or damaged');
+  return {
+    modelId: v.modelId, layer: v.layer as number, version: v.version as number, vector: Float32Array.from(v.vector), createdAt: v.createdAt as number,
+    trainedOn: { taskIds: [...(trained.taskIds as number[])], memoryKeys: (trained.memoryKeys as [string, number][]).map(([s, c]) => [s, c] as [string, number]) },
+    metrics: { ...(v.metrics as Record<string, number>) },
+  };
+}
+
+function validateSetting(v: unknown, at: string): SettingRecord {
+  check(isObj(v) && isId(v.key) && (v.key as string).length <= IMPORT_LIMITS.settingKeyChars, at, 'has no key');
+  // Values are checked when they are read (src/store/settings.ts); here only their size.
+  let size = Infinity;
+  try {
+    size = JSON.stringify(v.value ?? null).length;
+  } catch {
+    /* not JSON-able: refused below */
+  }
+  check(size <= IMPORT_LIMITS.settingValueChars, `${at}.value`, 'is too large for a setting');
+  return { key: v.key as string, value: v.value };
 }
 
 export interface ImportSummary {
@@ -157,26 +240,28 @@ export interface ImportSummary {
 
 /** Parses and validates an export; throws ImportError with a user-facing message on any problem. */
 export function parseExport(text: string) {
-  if (text.length > MAX_IMPORT_BYTES) throw new ImportError('The file is too large to be a TaskMem export. Nothing was imported.');
+  checkImportSize(text.length);
   let json: unknown;
   try {
-    json = JSON.parse(text);
-  } catch {
-    throw new ImportError('This file is not a TaskMem export (it is not JSON). Nothing was imported.');
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (e) {
+    // A truncated or corrupted export is not JSON either; nesting too deep to parse is a RangeError.
+    throw new ImportError(
+      e instanceof RangeError
+        ? 'This file is not a TaskMem export (it is nested too deeply to read). Nothing was imported.'
+        : 'This file is not a TaskMem export, or it is damaged or cut short (it is not JSON). Nothing was imported.',
+    );
   }
   if (!isObj(json) || json.format !== EXPORT_FORMAT)
     throw new ImportError('This file is not a TaskMem export. Nothing was imported.');
-  if (!isInt(json.version) || json.version < 1) throw new ImportError('This TaskMem export has no valid version. Nothing was imported.');
+  if (!isInt(json.version) || (json.version as number) < 1) throw new ImportError('This TaskMem export has no valid version. Nothing was imported.');
   if (json.version > EXPORT_VERSION)
     throw new ImportError(`This export was made by a newer TaskMem (format version ${json.version}); update the app to import it. Nothing was imported.`);
   const streams = array(json, 'streams').map((s, i) => validateStream(s, `streams[${i}]`));
   const memories = array(json, 'memories').map((m, i) => validateMemory(m, `memories[${i}]`));
   const tasks = array(json, 'tasks').map((t, i) => validateTask(t, `tasks[${i}]`));
   const adapters = array(json, 'adapters').map((a, i) => validateAdapter(a, `adapters[${i}]`));
-  const settings = array(json, 'settings').map((s, i) => {
-    check(isObj(s) && isStr(s.key), `settings[${i}]`, 'has no key');
-    return s as unknown as SettingRecord;
-  });
+  const settings = array(json, 'settings').map((s, i) => validateSetting(s, `settings[${i}]`));
   const streamIds = new Set(streams.map((s) => s.id));
   memories.forEach((m, i) => check(streamIds.has(m.streamId), `memories[${i}].streamId`, `names a stream that is not in the file (${JSON.stringify(m.streamId)})`));
   return { streams, memories, tasks, adapters, settings };

@@ -6,6 +6,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import type { ChatEntry } from '../agent/controller';
 import type { StoredMemory } from '../store/schema';
 import { formatClock } from './format';
+import { checkQuestion } from '../recall/question-input';
 
 export class TmChat extends LitElement {
   static override properties = {
@@ -45,9 +46,10 @@ export class TmChat extends LitElement {
   private submit(e: Event) {
     e.preventDefault();
     const input = this.renderRoot.querySelector('input')!;
-    const question = input.value.trim();
-    if (!question) return;
-    input.value = '';
+    const question = input.value;
+    // A refused question stays in the box to be edited; the agent says what is wrong with it. (No
+    // maxlength on the box: it would cut a long paste short without a word.)
+    if (checkQuestion(question).ok) input.value = '';
     this.dispatchEvent(new CustomEvent('ask', { detail: { question }, bubbles: true, composed: true }));
   }
 
@@ -68,7 +70,7 @@ export class TmChat extends LitElement {
         )}
       </ul>
       <form @submit=${this.submit} part="chat-form">
-        <input aria-label="Ask about the stream" placeholder="Ask about what you watched…" maxlength="2000" ?disabled=${this.disabled} />
+        <input aria-label="Ask about the stream" placeholder="Ask about what you watched…" ?disabled=${this.disabled} />
         <button type="submit" ?disabled=${this.disabled}>Ask</button>
       </form>
     `;

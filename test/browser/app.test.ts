@@ -14,7 +14,7 @@ import { parseMemory } from '../../src/world/language';
 import { answerFromMemory as memoryAnswer } from '../../src/world/questions';
 import type { EventLog } from '../../src/world/types';
 import { selectAnswerContext } from '../../src/recall/context';
-import { clausePassages } from '../../src/recall/passages';
+import { clausePassages, selectPassages } from '../../src/recall/passages';
 import { FIXTURE_MODEL_ID, getModelSpec } from '../../src/memorize/registry';
 
 const SEED = 7003;
@@ -90,7 +90,7 @@ describe('app with a fake webcam', () => {
         const truth = log.objects.find((o) => o.label === label);
         if (!truth || log.events.some((e) => e.type === 'recolor' && e.label === label)) return [];
         const question = `What color is ${label}?`;
-        const said = memoryAnswer(selectAnswerContext(unit === 'clause' ? clausePassages(stored) : stored, question, contextLines), { kind: 'colorOf', label }, Infinity);
+        const said = memoryAnswer((unit === 'clause' ? selectPassages(clausePassages(stored), question, contextLines) : selectAnswerContext(stored, question, contextLines)), { kind: 'colorOf', label }, Infinity);
         return said === truth.color ? [{ label, question, color: truth.color }] : [];
       });
       expect(checkable.length, 'the memories state some object\'s true colour').toBeGreaterThan(0);

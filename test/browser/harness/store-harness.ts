@@ -1,7 +1,22 @@
 /** Exposes the real store modules to Playwright tests running in Chromium's IndexedDB. */
 import { openTaskMemDb, deleteTaskMemDb } from '../../../src/store/db';
 import * as repo from '../../../src/store/repository';
-import { exportAll, importAll, ImportError } from '../../../src/store/transfer';
+import { exportAll, importAll, ImportError, parseExport } from '../../../src/store/transfer';
+import { embedText } from '../../../src/recall/embedding';
+import { FIXTURE_MODEL_ID as M, getModelSpec } from '../../../src/memorize/registry';
+import { AdapterManager, ADAPTER_SETTING } from '../../../src/agent/adapter-manager';
+
+/** Every value exactly: blobs and typed arrays as their bytes, -0 and NaN kept, keys in stored order. */
+async function canonical(v: unknown): Promise<unknown> {
+  if (v instanceof Blob) return { blob: v.type, bytes: Array.from(new Uint8Array(await v.arrayBuffer())) };
+  if (ArrayBuffer.isView(v)) return { typed: v.constructor.name, bytes: Array.from(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) };
+  if (typeof v === 'number') return Object.is(v, -0) ? { n: '-0' } : Number.isFinite(v) ? v : { n: String(v) };
+  if (Array.isArray(v)) return Promise.all(v.map(canonical));
+  if (v && typeof v === 'object') return Promise.all(Object.entries(v).map(async ([k, x]) => [k, await canonical(x)]));
+  return v;
+}
+
+const STORES = ['streams', 'memories', 'tasks', 'adapters', 'settings'] as const;
 
 const api = {
   async reset() {
@@ -9,17 +24,17 @@ const api = {
   },
   async seed() {
     const db = await openTaskMemDb();
-    await repo.putStream(db, { id: 's1', title: 'Demo', source: 'demo', createdAt: 1, modelId: 'm', clipSeconds: 10 });
-    await repo.putStream(db, { id: 's2', title: 'Cam', source: 'webcam', createdAt: 2, modelId: 'm', clipSeconds: 10 });
+    await repo.putStream(db, { id: 's1', title: 'Demo', source: 'demo', createdAt: 1, modelId: M, clipSeconds: 10 });
+    await repo.putStream(db, { id: 's2', title: 'Cam', source: 'webcam', createdAt: 2, modelId: M, clipSeconds: 10 });
     for (let i = 0; i < 3; i++)
       await repo.putMemory(db, {
-        streamId: 's1', clipIndex: i, t0: i * 10, t1: i * 10 + 10, text: `<b>memory ${i}</b>`, modelId: 'm', adapterVersion: 0, createdAt: 10 + i,
-        thumbnail: new Blob([new Uint8Array([137, 80, 78, 71, i])], { type: 'image/png' }), embedding: Float32Array.from([i, 0.5]),
+        streamId: 's1', clipIndex: i, t0: i * 10, t1: i * 10 + 10, text: `<b>memory ${i}</b>`, modelId: M, adapterVersion: 0, createdAt: 10 + i,
+        thumbnail: new Blob([new Uint8Array([137, 80, 78, 71, i])], { type: 'image/png' }), embedding: embedText(`memory ${i}`),
       });
-    await repo.putMemory(db, { streamId: 's2', clipIndex: 0, t0: 0, t1: 10, text: 'cam', modelId: 'm', adapterVersion: 0, createdAt: 20 });
+    await repo.putMemory(db, { streamId: 's2', clipIndex: 0, t0: 0, t1: 10, text: 'cam', modelId: M, adapterVersion: 0, createdAt: 20 });
     const taskId = await repo.addTask(db, { askedAt: 30, streamId: 's1', streamTime: 30, question: 'q?', type: 'color', answer: 'red', answered: true, citations: [{ streamId: 's1', clipIndex: 1 }] });
     await repo.addTask(db, { askedAt: 31, streamId: 's2', streamTime: 10, question: 'q2?', type: 'shape', answer: 'unknown', answered: false, citations: [] });
-    await repo.putAdapter(db, { modelId: 'm', layer: 1, version: 1, vector: Float32Array.from([0.25, -1]), createdAt: 40, trainedOn: { taskIds: [taskId], memoryKeys: [['s1', 1]] }, metrics: { loss: 0.5 } });
+    await repo.putAdapter(db, { modelId: M, layer: 1, version: 1, vector: Float32Array.from({ length: 128 }, (_, i) => (i % 7) / 7 - 0.5), createdAt: 40, trainedOn: { taskIds: [taskId], memoryKeys: [['s1', 1]] }, metrics: { loss: 0.5 } });
     await repo.setSetting(db, 'clipSeconds', 10);
     db.close();
   },
@@ -52,6 +67,60 @@ const api = {
       db.close();
     }
   },
+  /** A newest stream of n memories, all filler but clip `special`, which names ZED. */
+  async seedLong(n: number, special: number) {
+    const db = await openTaskMemDb();
+    await repo.putStream(db, { id: 'long', title: 'Long', source: 'demo', createdAt: 1e12, modelId: M, clipSeconds: 10 });
+    for (let i = 0; i < n; i++) {
+      const text = i === special ? 'ZED, a green ring, appears at top.' : `Filler ${i} stays at left.`;
+      await repo.putMemory(db, { streamId: 'long', clipIndex: i, t0: i * 10, t1: i * 10 + 10, text, modelId: M, adapterVersion: 0, createdAt: 1e12 + i, embedding: i % 2 ? embedText(text) : undefined });
+    }
+    db.close();
+  },
+  /** The whole database, keys and values, as one string: equal strings = byte-for-byte equal contents. */
+  async dump() {
+    const db = await openTaskMemDb();
+    const out: unknown[] = [];
+    for (const name of STORES) out.push([name, await canonical(await db.getAllKeys(name)), await canonical(await db.getAll(name))]);
+    db.close();
+    return JSON.stringify(out);
+  },
+  /** After an accepted import: the store still exports to a file that validates. */
+  async exportValidates() {
+    const db = await openTaskMemDb();
+    try {
+      parseExport(await (await exportAll(db)).text());
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, error: String(e) };
+    } finally {
+      db.close();
+    }
+  },
+  /**
+   * Stores raw setting values, then loads the adapter manager's settings as the app does at start:
+   * returns what it uses, the message it shows, and whether reading changed the store.
+   */
+  async loadAdapterSettings(values: Record<string, unknown>) {
+    const db = await openTaskMemDb();
+    for (const [key, value] of Object.entries(values)) await db.put('settings', { key, value } as never);
+    db.close();
+    const before = await api.dump();
+    const db2 = await openTaskMemDb();
+    const manager = new AdapterManager({
+      spec: getModelSpec(M), db: () => db2, loadedClient: () => null, changed: () => undefined, emit: () => undefined,
+      readyClient: () => Promise.reject(new Error('no model in this harness')),
+    });
+    try {
+      await manager.load(db2);
+      return { auto: manager.state.auto, autoEvery: manager.state.autoEvery, recentClips: manager.recentClipCount, error: manager.state.error, unchanged: (await api.dump()) === before };
+    } catch (e) {
+      return { crashed: String(e) };
+    } finally {
+      db2.close();
+    }
+  },
+  adapterSettingKeys: () => ({ ...ADAPTER_SETTING, resetAfter: ADAPTER_SETTING.resetAfter(getModelSpec(M)) }),
   async deleteStream(id: string) {
     const db = await openTaskMemDb();
     await repo.deleteStream(db, id);
