@@ -47,20 +47,23 @@ export interface AnswerSettings {
 export const FIXTURE_MODEL_ID = 'taskmem/qwen3-vl-fixture';
 export const ANSWER_FIXTURE_ID = 'taskmem/qwen3-vl-fixture-answer';
 
+/** The memorizing fixture; the answering fixture is the same network with other weights. */
+const FIXTURE_SPEC: ModelSpec = {
+  id: FIXTURE_MODEL_ID,
+  label: 'TaskMem fixture (tiny, synthetic world only, offline)',
+  family: 'qwen3_vl',
+  source: 'local',
+  frame: { width: 192, height: 128, perClip: 3, framesPerImage: 2 },
+  steer: { layer: 1, hiddenSize: 128 },
+  dtypes: ['fp32'],
+  defaultDtype: 'fp32',
+  steerPrepared: true,
+  // It reads a few short lines well: retrieval picks the clauses that name what is asked about.
+  answer: { modelId: ANSWER_FIXTURE_ID, contextLines: 4, unit: 'clause' },
+};
+
 export const MODEL_REGISTRY: ModelSpec[] = [
-  {
-    id: FIXTURE_MODEL_ID,
-    label: 'TaskMem fixture (tiny, synthetic world only, offline)',
-    family: 'qwen3_vl',
-    source: 'local',
-    frame: { width: 192, height: 128, perClip: 3, framesPerImage: 2 },
-    steer: { layer: 1, hiddenSize: 128 },
-    dtypes: ['fp32'],
-    defaultDtype: 'fp32',
-    steerPrepared: true,
-    // It reads a few short lines well: retrieval picks the clauses that name what is asked about.
-    answer: { modelId: ANSWER_FIXTURE_ID, contextLines: 4, unit: 'clause' },
-  },
+  FIXTURE_SPEC,
   {
     id: 'onnx-community/Qwen3-VL-2B-Instruct-ONNX',
     label: 'Qwen3-VL 2B Instruct (TaskMem family, 2048 hidden)',
@@ -99,15 +102,9 @@ export const MODEL_REGISTRY: ModelSpec[] = [
  */
 export const ANSWER_MODELS: ModelSpec[] = [
   {
+    ...FIXTURE_SPEC,
     id: ANSWER_FIXTURE_ID,
     label: 'TaskMem answering fixture (tiny, reads synthetic-world memories)',
-    family: 'qwen3_vl',
-    source: 'local',
-    frame: { width: 192, height: 128, perClip: 3, framesPerImage: 2 },
-    steer: { layer: 1, hiddenSize: 128 },
-    dtypes: ['fp32'],
-    defaultDtype: 'fp32',
-    steerPrepared: true,
     answer: { contextLines: 4, unit: 'clause' },
   },
 ];

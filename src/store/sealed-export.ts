@@ -6,6 +6,7 @@
 import { deriveKey, MIN_PBKDF2_ITERATIONS, open, seal, verifyCheck, WrongPassphraseError, type Sealed } from './crypto';
 import { EXPORT_FORMAT, ImportError, MAX_IMPORT_BYTES } from './transfer';
 import type { LockRecord } from './lock';
+import { fromBase64, toBase64 } from '../util/base64';
 
 export const SEALED_EXPORT_VERSION = 1;
 /** A file asking for more work than this is refused rather than freezing the tab. */
@@ -19,19 +20,6 @@ interface Wire {
 export interface SealedExportFile {
   format: typeof EXPORT_FORMAT;
   sealed: { version: number; kdf: 'PBKDF2-SHA-256'; salt: string; iterations: number; check: Wire; payload: Wire };
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-function fromBase64(b64: string): Uint8Array {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
 }
 
 const toWire = (s: Sealed): Wire => ({ iv: toBase64(s.iv), data: toBase64(s.data) });

@@ -9,6 +9,7 @@ import { forRead, forWrite } from './sealed';
 import { LOCK_SETTING } from './lock';
 import { MODEL_REGISTRY } from '../memorize/registry';
 import { EMBED_DIM } from '../recall/embedding';
+import { fromBase64, toBase64 } from '../util/base64';
 
 export const EXPORT_FORMAT = 'taskmem-export';
 export const EXPORT_VERSION = 1;
@@ -59,19 +60,6 @@ export class ImportError extends Error {
     super(message);
     this.name = 'ImportError';
   }
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-function fromBase64(b64: string): Uint8Array {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
 }
 
 export async function exportAll(db: Db): Promise<Blob> {

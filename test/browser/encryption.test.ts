@@ -18,13 +18,13 @@ const SECRETS = [...TEXTS, 'ZEBRA-QUESTION', 'ZEBRA-ANSWER', 'ZEBRA-TITLE', 'THU
 const b64 = (s: string) => Buffer.from(s, 'latin1').toString('base64');
 const seedExport = JSON.stringify({
   format: 'taskmem-export', version: 1, exportedAt: 1,
-  streams: [{ id: 'demo-enc', title: 'ZEBRA-TITLE stream', source: 'demo', createdAt: 1, modelId: 'fixture', clipSeconds: 10 }],
+  streams: [{ id: 'demo-enc', title: 'ZEBRA-TITLE stream', source: 'demo', createdAt: 1, modelId: 'taskmem/qwen3-vl-fixture', clipSeconds: 10 }],
   memories: TEXTS.map((text, i) => ({
-    streamId: 'demo-enc', clipIndex: i, t0: i * 10, t1: i * 10 + 10, text, modelId: 'fixture', adapterVersion: 0, createdAt: 10 + i,
+    streamId: 'demo-enc', clipIndex: i, t0: i * 10, t1: i * 10 + 10, text, modelId: 'taskmem/qwen3-vl-fixture', adapterVersion: 0, createdAt: 10 + i,
     thumbnail: { type: 'image/png', base64: b64(`\x89PNGTHUMBMARKER${i}`) }, embedding: [0.125, i],
   })),
   tasks: [{ id: 1, askedAt: 50, streamId: 'demo-enc', streamTime: 30, question: 'ZEBRA-QUESTION where is K7?', type: 'location', answer: 'ZEBRA-ANSWER on the shelf', answered: true, citations: [{ streamId: 'demo-enc', clipIndex: 0 }] }],
-  adapters: [{ modelId: 'other-model', layer: 1, version: 1, vector: [1234.5, -6789.25, 0.0625], createdAt: 60, trainedOn: { taskIds: [1], memoryKeys: [['demo-enc', 0]] }, metrics: { reward: 0.5 } }],
+  adapters: [{ modelId: 'taskmem/qwen3-vl-fixture', layer: 1, version: 1, vector: [1234.5, -6789.25, 0.0625, ...Array<number>(125).fill(0)], createdAt: 60, trainedOn: { taskIds: [1], memoryKeys: [['demo-enc', 0]] }, metrics: { reward: 0.5 } }],
   settings: [],
 });
 // The adapter vector's bytes as stored (Float32, little-endian), to look for in raw records.

@@ -1,10 +1,13 @@
 /**
  * Recall past the answer context in the real app: with more memories than the answerer reads, the
- * controller builds the recall index from what IndexedDB holds and the answerer reads the lines it
- * picks (the relevant clip, in time order, no more than the context holds).
+ * answerer reads the lines retrieval picks (the relevant clip, in time order, no more than the
+ * model's context holds). The fixture's answerer reads clause passages (registry `answer.unit`),
+ * ranked by src/recall/passages.ts; whole-memory models go through the recall index, which
+ * test/unit/memory-index.test.ts and npm run bench:recall cover.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, startDevServer } from './chromium';
+import { FIXTURE_MODEL_ID, getModelSpec } from '../../src/memorize/registry';
 
 let url: string;
 let stop: () => Promise<void>;
@@ -26,7 +29,7 @@ afterAll(async () => {
 });
 
 describe('recall in the app', () => {
-  it('answers from the lines the index picks once memory is past the context', async () => {
+  it('answers from the lines retrieval picks once memory is past the context', async () => {
     const store = await open();
     await store.goto(`${url}/test/browser/harness/store.html`);
     await store.waitForFunction(() => document.title === 'store ready');
@@ -40,7 +43,7 @@ describe('recall in the app', () => {
     type Ctl = { controller: { answer(q: string, o?: { asOf?: number }): Promise<{ context: { clipIndex: number }[] }> } };
     const picked = (q: string, asOf?: number) => agent.evaluate(async (el, [question, t]) => (await (el as unknown as Ctl).controller.answer(question as string, { asOf: t as number | undefined })).context.map((m) => m.clipIndex), [q, asOf] as const);
     const ctx = await picked('What color is ZED?');
-    expect(ctx).toHaveLength(12);
+    expect(ctx).toHaveLength(getModelSpec(FIXTURE_MODEL_ID).answer.contextLines);
     expect(ctx).toContain(37);
     expect(ctx).toEqual([...ctx].sort((a, b) => a - b));
     // Asked before clip 37 ended: it is not visible, whatever the index holds.
