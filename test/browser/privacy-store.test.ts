@@ -213,12 +213,21 @@ describe('forgetting and retention with encryption at rest on', () => {
     await expectAllSealed();
   });
 
-  it('refuses to forget while locked and deletes nothing', async () => {
+  it('refuses to forget while locked and deletes nothing, with or without questions stored', async () => {
     const now = Date.now();
     await seedSealed(now);
     const before = await page.evaluate(() => window.privacy.rawState());
     const error = await page.evaluate((since) => window.privacy.forgetSinceLocked(since), now - 5 * MIN);
     expect(error).toBe('LockedError');
     expect((await page.evaluate(() => window.privacy.rawState())).dump).toBe(before.dump);
+
+    // Also with no question stored yet: what forgetting deletes must not depend on that.
+    await page.evaluate(() => window.privacy.reset());
+    await page.evaluate((n) => window.privacy.seedLarge(n, 3, 100), now);
+    await page.evaluate((p) => window.privacy.encrypt(p), PASS);
+    const memoriesOnly = await page.evaluate(() => window.privacy.rawState());
+    expect(memoriesOnly.records).toBe(4); // the stream and three memories
+    expect(await page.evaluate((since) => window.privacy.forgetSinceLocked(since), now - 5 * MIN)).toBe('LockedError');
+    expect((await page.evaluate(() => window.privacy.rawState())).dump).toBe(memoriesOnly.dump);
   });
 });
