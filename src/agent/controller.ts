@@ -778,10 +778,27 @@ export class AgentController extends EventTarget {
       return null;
     }
     this.state.chat = this.state.chat.filter((e) => (e.at ?? 0) < since);
-    await this.afterDeletion(summary, rejectedKeys);
+    // Memories held back while storage was full are written in that time too: never stored now.
+    const held = this.dropUnsaved((m) => m.createdAt >= since || this.isForgotten(m));
+    await this.afterDeletion(summary, [...rejectedKeys, ...held]);
     this.state.notice = `Forgot the last ${minutes} minute${minutes === 1 ? '' : 's'}: ${describeDeletion(summary)}.`;
     this.changed();
     return summary;
+  }
+
+  /**
+   * Removes memories held back by a full storage (stored first on "Resume storing") that must not
+   * be stored any more; in place, as a running resumeWriting holds the same array. Their keys.
+   */
+  private dropUnsaved(drop: (m: StoredMemory) => boolean): [string, number][] {
+    const keys: [string, number][] = [];
+    for (let i = this.unsaved.length - 1; i >= 0; i--) {
+      const m = this.unsaved[i];
+      if (!drop(m)) continue;
+      keys.push([m.streamId, m.clipIndex]);
+      this.unsaved.splice(i, 1);
+    }
+    return keys;
   }
 
   /** Refreshes what the UI shows after a deletion and tells the adapter and the worker. */
@@ -951,7 +968,7 @@ export class AgentController extends EventTarget {
     if (this.state.capturing) this.stop();
     // A clip the model is writing now is dropped when it comes back, not stored into the deleted stream.
     this.forgottenWindows.push({ streamId: id, from: -Infinity, until: Infinity });
-    const rejected = this.state.rejected.map((r): [string, number] => [id, r.clipIndex]);
+    const rejected = [...this.state.rejected.map((r): [string, number] => [id, r.clipIndex]), ...this.dropUnsaved((m) => m.streamId === id)];
     const summary = await repo.deleteStream(this.db, id);
     // Also drops the stream's clips (stored and rejected) from the worker's training buffer.
     await this.afterDeletion(summary, rejected);
@@ -966,6 +983,7 @@ export class AgentController extends EventTarget {
     if (!this.db) return;
     if (this.state.capturing) this.stop();
     if (this.state.streamId) this.forgottenWindows.push({ streamId: this.state.streamId, from: -Infinity, until: Infinity });
+    this.dropUnsaved(() => true);
     // A training that finished after the deletion would store a version of deleted data.
     await this.adapter.cancel();
     await repo.deleteEverything(this.db);
