@@ -24,8 +24,7 @@ const seedExport = JSON.stringify({
     thumbnail: { type: 'image/png', base64: b64(`\x89PNGTHUMBMARKER${i}`) }, embedding: [0.125, i],
   })),
   tasks: [{ id: 1, askedAt: 50, streamId: 'demo-enc', streamTime: 30, question: 'ZEBRA-QUESTION where is K7?', type: 'location', answer: 'ZEBRA-ANSWER on the shelf', answered: true, citations: [{ streamId: 'demo-enc', clipIndex: 0 }] }],
-  // Of a known model other than the app's (imports refuse unknown models and vectors that do not fit).
-  adapters: [{ modelId: 'onnx-community/Qwen3.5-0.8B-ONNX', layer: 11, version: 1, vector: [1234.5, -6789.25, 0.0625, ...new Array(1021).fill(0)], createdAt: 60, trainedOn: { taskIds: [1], memoryKeys: [['demo-enc', 0]] }, metrics: { reward: 0.5 } }],
+  adapters: [{ modelId: 'taskmem/qwen3-vl-fixture', layer: 1, version: 1, vector: [1234.5, -6789.25, 0.0625, ...Array<number>(125).fill(0)], createdAt: 60, trainedOn: { taskIds: [1], memoryKeys: [['demo-enc', 0]] }, metrics: { reward: 0.5 } }],
   settings: [],
 });
 // The adapter vector's bytes as stored (Float32, little-endian), to look for in raw records.
