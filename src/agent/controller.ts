@@ -22,6 +22,7 @@ import type { AdapterTrainingOptions, DevicePreference, InjectedFault, WorkerSta
 import { isQuotaError, markCapturing, takeInterruptedCapture } from './faults';
 import { AdapterManager, type AdapterState } from './adapter-manager';
 import { isProtectionError, ProtectionManager, type ProtectionState } from './protection';
+import { importLimitFor } from '../store/sealed-export';
 import { forgetSince, type ForgetSummary } from '../store/forget';
 import { checkRetention, DEFAULT_RETENTION, RETENTION_SETTING, RetentionEnforcer, retentionDeleted, RetentionError, type RetentionSettings } from '../store/retention';
 import { storageUsage, type StorageUsage } from '../store/usage';
@@ -366,7 +367,8 @@ export class AgentController extends EventTarget {
     this.queue = this.makeQueue();
     this.unsaved = [];
     this.sampler = this.makeSampler(stream.id, 0, 0);
-    this.forgottenWindows = [];
+    // Deleted streams stay marked: a clip of one may still be coming back from the model.
+    this.forgottenWindows = this.forgottenWindows.filter((w) => w.from === -Infinity);
     Object.assign(this.state, { capturing: true, paused: false, pauses: [], sourceTitle: source.title, streamId: stream.id, memories: [], rejected: [], error: null, notice: null, recovery: null });
     this.adjustSampling();
     markCapturing(this.options.dbName, stream.id);
@@ -472,8 +474,11 @@ export class AgentController extends EventTarget {
     );
   }
 
+  /** A sampler at the interval in force now: a restart (resume, forget) must not undo a back-off. */
   private makeSampler(streamId: string, startAt: number, firstClipIndex: number) {
-    return new ClipSampler({ ...DEFAULT_SAMPLER, streamId, clipSeconds: this.options.clipSeconds, framesPerClip: this.spec.frame.perClip }, startAt, firstClipIndex);
+    const sampler = new ClipSampler({ ...DEFAULT_SAMPLER, streamId, clipSeconds: this.options.clipSeconds, framesPerClip: this.spec.frame.perClip }, startAt, firstClipIndex);
+    sampler.setSampleEvery(this.state.sampling.everySeconds);
+    return sampler;
   }
 
   /**
@@ -746,6 +751,11 @@ export class AgentController extends EventTarget {
       return null;
     }
     await this.init();
+    if (this.protection.locked) {
+      // Without the key the questions citing what goes cannot be found, so none of it is deleted.
+      this.fail('Your memories are locked: unlock them with your passphrase before forgetting, so the questions that cite what is forgotten go too. Nothing was deleted.');
+      return null;
+    }
     const now = Date.now();
     const since = now - minutes * 60_000;
     const live = this.state.capturing && this.source && this.state.streamId ? this.state.streamId : null;
@@ -768,10 +778,27 @@ export class AgentController extends EventTarget {
       return null;
     }
     this.state.chat = this.state.chat.filter((e) => (e.at ?? 0) < since);
-    await this.afterDeletion(summary, rejectedKeys);
+    // Memories held back while storage was full are written in that time too: never stored now.
+    const held = this.dropUnsaved((m) => m.createdAt >= since || this.isForgotten(m));
+    await this.afterDeletion(summary, [...rejectedKeys, ...held]);
     this.state.notice = `Forgot the last ${minutes} minute${minutes === 1 ? '' : 's'}: ${describeDeletion(summary)}.`;
     this.changed();
     return summary;
+  }
+
+  /**
+   * Removes memories held back by a full storage (stored first on "Resume storing") that must not
+   * be stored any more; in place, as a running resumeWriting holds the same array. Their keys.
+   */
+  private dropUnsaved(drop: (m: StoredMemory) => boolean): [string, number][] {
+    const keys: [string, number][] = [];
+    for (let i = this.unsaved.length - 1; i >= 0; i--) {
+      const m = this.unsaved[i];
+      if (!drop(m)) continue;
+      keys.push([m.streamId, m.clipIndex]);
+      this.unsaved.splice(i, 1);
+    }
+    return keys;
   }
 
   /** Refreshes what the UI shows after a deletion and tells the adapter and the worker. */
@@ -839,6 +866,7 @@ export class AgentController extends EventTarget {
     await repo.setSetting(this.db!, RETENTION_SETTING, next);
     this.state.privacy = { ...this.state.privacy, retention: next };
     this.state.error = null;
+    if (this.protection.locked) this.state.notice = 'Retention is saved; it applies when you unlock your memories.';
     if (next.keepForever) {
       const granted = navigator.storage?.persist ? await navigator.storage.persist().catch(() => false) : false;
       this.state.privacy = { ...this.state.privacy, persistGranted: granted };
@@ -871,6 +899,8 @@ export class AgentController extends EventTarget {
     if (!this.db) return;
     const settings = this.state.privacy.retention;
     if (settings.keepForever || (settings.maxAgeDays === null && settings.maxMegabytes === null)) return;
+    // Locked: questions citing old memories cannot be found without the key; unlocking runs it (showStored).
+    if (this.protection.locked) return;
     try {
       const live = this.state.capturing && this.state.streamId ? [this.state.streamId] : [];
       const outcome = await this.retention.enforce(this.db, settings, { keepStreams: live });
@@ -907,7 +937,8 @@ export class AgentController extends EventTarget {
   async importData(file: Blob, passphrase?: string): Promise<string> {
     await this.init();
     try {
-      checkImportSize(file.size); // before reading: a huge file is refused without loading it
+      // Before reading: a huge file is refused without loading it (an encrypted one, a third larger, by its own limit).
+      checkImportSize(file.size, importLimitFor(await file.slice(0, 200).text()));
       const text = await this.protection.importText(file, passphrase);
       if (text === null) {
         this.state.notice = 'This export is encrypted: enter its passphrase to import it.';
@@ -935,8 +966,12 @@ export class AgentController extends EventTarget {
     const id = this.state.streamId;
     if (!id || !this.db) return;
     if (this.state.capturing) this.stop();
+    // A clip the model is writing now is dropped when it comes back, not stored into the deleted stream.
+    this.forgottenWindows.push({ streamId: id, from: -Infinity, until: Infinity });
+    const rejected = [...this.state.rejected.map((r): [string, number] => [id, r.clipIndex]), ...this.dropUnsaved((m) => m.streamId === id)];
     const summary = await repo.deleteStream(this.db, id);
-    await this.adapter.onForgotten(summary);
+    // Also drops the stream's clips (stored and rejected) from the worker's training buffer.
+    await this.afterDeletion(summary, rejected);
     const stale = summary.staleVersions.length ? ` Adapter ${summary.staleVersions.map((v) => `v${v.version}`).join(', ')} learned from it and ${summary.staleVersions.length === 1 ? 'is' : 'are'} now marked stale.` : '';
     Object.assign(this.state, { streamId: null, memories: [], rejected: [], chat: [], notice: `The stream and its memories were deleted.${stale}` });
     const streams = await repo.listStreams(this.db);
@@ -947,9 +982,13 @@ export class AgentController extends EventTarget {
   async deleteEverything() {
     if (!this.db) return;
     if (this.state.capturing) this.stop();
+    if (this.state.streamId) this.forgottenWindows.push({ streamId: this.state.streamId, from: -Infinity, until: Infinity });
+    this.dropUnsaved(() => true);
     // A training that finished after the deletion would store a version of deleted data.
     await this.adapter.cancel();
     await repo.deleteEverything(this.db);
+    // Nor may a later one learn from the clips the worker keeps for training (the cancelled run gave them back).
+    if (this.client && !this.client.lost) await this.client.forgetClips('all').catch(() => undefined);
     await this.protection.afterDeleteEverything();
     await this.loadRetention(this.db); // settings went too: back to keeping everything
     await this.adapter.reload(this.db);

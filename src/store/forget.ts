@@ -12,7 +12,7 @@
  */
 import type { Db } from './db';
 import { memoryKeyOf, newlyStale } from './staleness';
-import { forRead, isSealedRecord } from './sealed';
+import { forRead, isSealedRecord, requireKey } from './sealed';
 import type { Citation, TaskRecord } from './schema';
 
 /**
@@ -21,6 +21,9 @@ import type { Citation, TaskRecord } from './schema';
  * half done.
  */
 async function sealedCitations(db: Db): Promise<Map<number, Citation[]>> {
+  // Locked, the questions citing what goes cannot be found: refused outright, even while none is
+  // stored, so that what forgetting deletes never depends on that.
+  requireKey(db);
   const sealed = (await db.getAll('tasks')).filter(isSealedRecord) as TaskRecord[];
   if (!sealed.length) return new Map();
   const opened = await forRead(db, 'tasks', sealed);
@@ -54,8 +57,21 @@ interface PurgePlan {
 
 const STORES = ['streams', 'memories', 'tasks', 'adapters'] as const;
 
+/** A sealed task was stored between opening the citations and the deleting transaction. */
+class SealedTaskArrived extends Error {}
+
 async function purge(db: Db, plan: PurgePlan): Promise<ForgetSummary> {
-  const opened = await sealedCitations(db);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await purgeOnce(db, plan, await sealedCitations(db));
+    } catch (e) {
+      // Nothing was deleted (the transaction was aborted): open the citations again and retry.
+      if (!(e instanceof SealedTaskArrived) || attempt === 3) throw e instanceof SealedTaskArrived ? new Error('Questions kept being stored while forgetting; nothing was deleted, try again.') : e;
+    }
+  }
+}
+
+async function purgeOnce(db: Db, plan: PurgePlan, opened: Map<number, Citation[]>): Promise<ForgetSummary> {
   const tx = db.transaction([...STORES], 'readwrite');
   const memories = tx.objectStore('memories');
   const deletedKeys = new Set<string>();
@@ -83,6 +99,11 @@ async function purge(db: Db, plan: PurgePlan): Promise<ForgetSummary> {
   const taskIds: number[] = [];
   for (let c = await tx.objectStore('tasks').openCursor(); c; c = await c.continue()) {
     const t = c.value;
+    if (isSealedRecord(t) && !opened.has(c.primaryKey)) {
+      tx.abort();
+      await tx.done.catch(() => undefined);
+      throw new SealedTaskArrived();
+    }
     const citations = opened.get(c.primaryKey) ?? t.citations;
     const cites = Array.isArray(citations) && citations.some((x) => deletedKeys.has(memoryKeyOf(x.streamId, x.clipIndex)));
     const asked = plan.tasksAsked?.includes(t.askedAt) ?? false;

@@ -9,6 +9,23 @@ import type { LockRecord } from './lock';
 import { fromBase64, toBase64 } from '../util/base64';
 
 export const SEALED_EXPORT_VERSION = 1;
+/**
+ * The most bytes the encrypted export of a plaintext export of `plainBytes` UTF-8 bytes takes: the
+ * payload is base64 of the ciphertext (the plaintext and a 16-byte AES-GCM tag); salt, check value
+ * and field names stay well under 1 KiB.
+ */
+export function sealedExportBytes(plainBytes: number): number {
+  return 4 * Math.ceil((plainBytes + 16) / 3) + 1024;
+}
+
+/** Encrypted exports are a third larger than the plaintext they hold: any export the app can import plain, it imports encrypted too. */
+export const MAX_SEALED_IMPORT_BYTES = sealedExportBytes(MAX_IMPORT_BYTES);
+
+/** The size limit for an import file, told from its first bytes (at least 200) before the rest is read. */
+export function importLimitFor(head: string): number {
+  return isSealedExport(head) ? MAX_SEALED_IMPORT_BYTES : MAX_IMPORT_BYTES;
+}
+
 /** A file asking for more work than this is refused rather than freezing the tab. */
 const MAX_IMPORT_ITERATIONS = 10_000_000;
 
@@ -61,7 +78,7 @@ function wire(v: unknown, what: string): Sealed {
  * validated and imported by importAll). A wrong passphrase or altered file is refused.
  */
 export async function openSealedExport(text: string, passphrase: string): Promise<string> {
-  if (text.length > MAX_IMPORT_BYTES) throw new ImportError('The file is too large to be a TaskMem export. Nothing was imported.');
+  if (text.length > MAX_SEALED_IMPORT_BYTES) throw new ImportError('The file is too large to be a TaskMem export. Nothing was imported.');
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -118,6 +118,12 @@ export async function forWrite<T extends object>(db: Db, store: SealedStore, rec
   return h.sealsWrites ? sealRecord(h.key, store, record) : record;
 }
 
+/** Refuses while a lock is on without its key, whether or not any record read next is sealed. */
+export function requireKey(db: Db) {
+  const h = holders.get(db);
+  if (h?.enabled && !h.key) throw new LockedError();
+}
+
 /** The readable form of records as read; sealed ones need the key. */
 export async function forRead<T extends object>(db: Db, store: SealedStore, records: T[]): Promise<T[]> {
   if (!records.some(isSealedRecord)) return records;

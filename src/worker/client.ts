@@ -100,8 +100,8 @@ export class InferenceClient {
     await this.request({ type: 'restore-window', streamId, memories });
   }
 
-  /** Drops deleted memories' clips from the worker's training buffer. */
-  async forgetClips(keys: [string, number][]) {
+  /** Drops deleted memories' clips from the worker's training buffer ('all': every clip it holds). */
+  async forgetClips(keys: [string, number][] | 'all') {
     await this.request({ type: 'forget-clips', keys });
   }
 

@@ -115,7 +115,7 @@ async function handle(req: Exclude<WorkerRequest, { type: 'train-adapter' | 'can
       return;
     }
     case 'forget-clips': {
-      recent.forget(req.keys);
+      recent.forget(req.keys === 'all' ? recent.keys() : req.keys);
       reply({ id: req.id, type: 'done' });
       return;
     }

@@ -45,7 +45,7 @@ export type WorkerRequest =
   | { id: number; type: 'memorize'; clip: Clip; adapterVersion: number; recentClips: number }
   | { id: number; type: 'restore-window'; streamId: string; memories: WindowMemory[] }
   /** Memories the user deleted: their clips leave the training buffer. */
-  | { id: number; type: 'forget-clips'; keys: [string, number][] }
+  | { id: number; type: 'forget-clips'; keys: [string, number][] | 'all' }
   | { id: number; type: 'generate'; messages: ChatMessage[]; maxNewTokens: number; stream: boolean }
   /** The active adapter: memorization uses it from the next memorize request on. */
   | { id: number; type: 'set-steer'; vector: Float32Array | null }

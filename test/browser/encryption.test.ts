@@ -189,7 +189,70 @@ describe('encryption at rest', () => {
     const plainAgain = await rawDump();
     for (const s of SECRETS) expect(plainAgain).toContain(s);
   });
-  it('finishes a switch that a crash interrupted, in either direction, and loses nothing; the lock outlives delete-everything until forgotten', async () => {
+
+  it('while locked, forgetting is refused and retention waits; both run once unlocked and leave the store sealed', async () => {
+    const now = Date.now();
+    const lockSeed = JSON.stringify({
+      format: 'taskmem-export', version: 1, exportedAt: now,
+      streams: [{ id: 'demo-lock', title: 'ZEBRA-LOCKTITLE', source: 'demo', createdAt: 1, modelId: 'taskmem/qwen3-vl-fixture', clipSeconds: 10 }],
+      memories: [
+        { streamId: 'demo-lock', clipIndex: 0, t0: 0, t1: 10, text: 'ZEBRA-ANCIENT a cup on the table', modelId: 'taskmem/qwen3-vl-fixture', adapterVersion: 0, createdAt: 10 },
+        { streamId: 'demo-lock', clipIndex: 1, t0: 10, t1: 20, text: 'ZEBRA-RECENT the cup moved to the sink', modelId: 'taskmem/qwen3-vl-fixture', adapterVersion: 0, createdAt: now - 60_000 },
+      ],
+      tasks: [
+        { id: 1, askedAt: 50, streamId: 'demo-lock', streamTime: 10, question: 'ZEBRA-Q-OLD where is the cup?', type: 'location', answer: 'on the table', answered: true, citations: [{ streamId: 'demo-lock', clipIndex: 0 }] },
+        // Asked before the last 5 minutes, citing a memory written in them: found only through its sealed citations.
+        { id: 2, askedAt: now - 20 * 60_000, streamId: null, streamTime: null, question: 'ZEBRA-Q-NEW where did the cup go?', type: 'location', answer: 'the sink', answered: true, citations: [{ streamId: 'demo-lock', clipIndex: 1 }] },
+      ],
+      adapters: [], settings: [],
+    });
+    const secrets = ['ZEBRA-LOCKTITLE', 'ZEBRA-ANCIENT', 'ZEBRA-RECENT', 'ZEBRA-Q-OLD', 'ZEBRA-Q-NEW'];
+    const records = async () => {
+      const d = JSON.parse(await rawDump()) as Record<string, Record<string, unknown>[]>;
+      return { streams: d.streams, memories: d.memories, tasks: d.tasks, adapters: d.adapters };
+    };
+
+    await openApp();
+    await agent().evaluate((el: TaskmemAgent) => el.controller!.deleteEverything());
+    await agent().evaluate((el: TaskmemAgent, text) => el.controller!.importData(new Blob([text])), lockSeed);
+    const plainRecords = JSON.stringify(await records());
+    for (const s of secrets) expect(plainRecords).toContain(s); // the checks of sealed records below can fail
+    await agent().evaluate((el: TaskmemAgent) => el.controller!.enableEncryption('violet tractor mango 42'));
+    await openApp();
+    await expect.poll(lockState).toMatch(/locked/);
+    const lockedRecords = await records();
+    expect(lockedRecords.memories).toHaveLength(2);
+    for (const s of secrets) expect(JSON.stringify(lockedRecords)).not.toContain(s);
+
+    // Forgetting while locked: refused with a message, nothing deleted.
+    expect(await agent().evaluate((el: TaskmemAgent) => el.controller!.forgetLastMinutes(5))).toBeNull();
+    expect(await agent().evaluate((el: TaskmemAgent) => el.controller!.state.error)).toMatch(/locked: unlock them .* before forgetting.*Nothing was deleted/);
+    expect(await records()).toEqual(lockedRecords);
+
+    // Retention set while locked is stored, and waits for the unlock instead of failing.
+    expect(await agent().evaluate((el: TaskmemAgent) => el.controller!.setRetention({ maxAgeDays: 1 }))).toBe(true);
+    expect(await agent().evaluate((el: TaskmemAgent) => ({ error: el.controller!.state.error, notice: el.controller!.state.notice }))).toEqual({ error: null, notice: expect.stringMatching(/applies when you unlock/) });
+    expect(await records()).toEqual(lockedRecords);
+
+    // Unlocking runs it: the memory over a day old and the question citing it go.
+    await agent().evaluate((el: TaskmemAgent) => el.controller!.unlock('violet tractor mango 42'));
+    await expect.poll(memoryTexts, { timeout: 60_000 }).toEqual(['ZEBRA-RECENT the cup moved to the sink']);
+    expect(await agent().evaluate((el: TaskmemAgent) => el.controller!.state.notice)).toMatch(/Retention deleted older than 1 days: 1 memory .* 1 question/);
+    const afterRetention = await records();
+    expect(afterRetention.memories).toHaveLength(1);
+    expect(afterRetention.tasks).toHaveLength(1);
+    for (const r of [...afterRetention.streams, ...afterRetention.memories, ...afterRetention.tasks]) expect(r.sealed).toBeDefined();
+    for (const s of secrets) expect(JSON.stringify(afterRetention)).not.toContain(s);
+
+    // Unlocked, forgetting the last 5 minutes takes the recent memory and the question citing it.
+    expect(await agent().evaluate((el: TaskmemAgent) => el.controller!.forgetLastMinutes(5))).toMatchObject({ memories: 1, tasks: 1 });
+    expect(await memoryTexts()).toEqual([]);
+    const afterForget = await records();
+    expect({ memories: afterForget.memories.length, tasks: afterForget.tasks.length }).toEqual({ memories: 0, tasks: 0 });
+    for (const r of afterForget.streams) expect(r.sealed).toBeDefined();
+  });
+
+    it('finishes a switch that a crash interrupted, in either direction, and loses nothing; the lock outlives delete-everything until forgotten', async () => {
     await page.goto(`${url}/test/browser/harness/lock.html`);
     await page.waitForFunction(() => document.title === 'lock ready');
     const r = await page.evaluate(async () => {

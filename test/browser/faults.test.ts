@@ -96,6 +96,35 @@ describe('faults', () => {
     });
   });
 
+  it('forgetting the last minutes while storage is full also drops the memories held back, so resuming never stores them', async () => {
+    await withBrowser({}, async (context, page, errors) => {
+      await openApp(page, url, 'fault-quota-forget');
+      await agent(page).evaluate((el) => (el as AgentEl).startSource('demo'));
+      await waitForMemories(page, 1);
+      const cdp = await context.newCDPSession(page);
+      const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin: url, quotaSize: usage });
+      await expect.poll(() => page.getByRole('alert').filter({ hasText: 'Storage is full' }).count(), { timeout: 30_000 }).toBe(1);
+      // The memories written by the model but held back (private: read because they are what must not be stored).
+      const heldBack = () => agent(page).evaluate((el) => (el as unknown as { controller: { unsaved: { streamId: string; clipIndex: number }[] } }).controller.unsaved.map((m) => `${m.streamId}#${m.clipIndex} `));
+      const held = await heldBack();
+      expect(held.length).toBeGreaterThanOrEqual(1);
+
+      const summary = await agent(page).evaluate((el) => (el as unknown as { controller: { forgetLastMinutes(n: number): Promise<{ memories: number } | null> } }).controller.forgetLastMinutes(5));
+      expect(summary?.memories).toBeGreaterThanOrEqual(1);
+      expect(await heldBack()).toEqual([]);
+      expect(await stored(page, 'fault-quota-forget')).toEqual([]);
+
+      // Space is freed and storing resumes: only clips captured after the forgetting are stored.
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin: url });
+      await page.getByRole('button', { name: 'Resume storing' }).click();
+      await expect.poll(async () => (await stored(page, 'fault-quota-forget')).length, { timeout: 90_000, interval: 250 }).toBeGreaterThanOrEqual(1);
+      const after = await stored(page, 'fault-quota-forget');
+      for (const h of held) expect(after.some((m) => m.startsWith(h))).toBe(false);
+      expect(errors).toEqual([]);
+    });
+  });
+
   it('says so when the camera track ends, memorizes the last clip and keeps every stored memory', async () => {
     await writeWorldStream({ seed: 7004, outDir: dir, minutes: 1, fps: 5 });
     await withBrowser({ extraArgs: fakeCameraFlags(join(dir, 'stream.y4m')) }, async (_context, page, errors) => {

@@ -133,3 +133,101 @@ describe('usage', () => {
     expect(u.approxBytes.adapters).toBeGreaterThan(0);
   });
 });
+
+describe('forgetting and retention with encryption at rest on', () => {
+  const PASS = 'forget me sealed 42';
+  /** Private text written by seedTimeline and below: none of it may be readable in raw IndexedDB. */
+  const PRIVATE = ['memory old 0', 'memory old 2', 'memory new 1', 'old question', 'cites the window', 'asked in the window', 'ZEBRA-CROSS', 'ZEBRA-RECENT'];
+
+  /** Seeds the timeline plain, switches the lock on (sealing it all), then writes two tasks sealed from the start. */
+  async function seedSealed(now: number) {
+    await page.evaluate((n) => window.privacy.seedTimeline(n), now);
+    const plain = await page.evaluate(() => window.privacy.rawState());
+    for (const s of PRIVATE.slice(0, 6)) expect(plain.dump).toContain(s); // the checks of sealed dumps can fail
+    expect(plain.unsealed.length).toBe(plain.records);
+    await page.evaluate((p) => window.privacy.encrypt(p), PASS);
+    // Asked about 'new' but citing old/2: only its sealed citations tie it to the old stream.
+    await page.evaluate((at) => window.privacy.addTask(at, 'ZEBRA-CROSS compare with before', 'new', [{ streamId: 'old', clipIndex: 2 }]), now - 12 * MIN);
+    // Asked in the last minute, citing old/1: retention finds it only through its sealed citations.
+    await page.evaluate((at) => window.privacy.addTask(at, 'ZEBRA-RECENT what happened first', null, [{ streamId: 'old', clipIndex: 1 }]), now - 0.2 * MIN);
+    await expectAllSealed();
+  }
+
+  async function expectAllSealed() {
+    const raw = await page.evaluate(() => window.privacy.rawState());
+    expect(raw.records).toBeGreaterThan(0);
+    expect(raw.unsealed).toEqual([]);
+    for (const s of PRIVATE) expect(raw.dump).not.toContain(s);
+  }
+
+  it('forgets the last N minutes: tasks citing forgotten memories go (their citations are sealed), others stay, adapters turn stale, the rest stays sealed', async () => {
+    const now = Date.now();
+    await seedSealed(now);
+    const summary = await page.evaluate((since) => window.privacy.forgetSince(since, []), now - 5 * MIN);
+    // new/0 and new/1; 'cites the window' (asked 15 min ago, found only by its sealed citation of
+    // new/0), 'asked in the window' and ZEBRA-RECENT (asked in the window); the emptied stream 'new'.
+    expect(summary).toMatchObject({ memories: 2, tasks: 3, streams: 1 });
+    expect(summary.memoryKeys).toEqual([['new', 0], ['new', 1]]);
+    expect(summary.staleVersions.map((v) => v.version)).toEqual([2, 3]);
+    const after = await page.evaluate(() => window.privacy.snapshot());
+    expect(after.streams).toEqual(['old']);
+    expect(after.memories.map((m) => [m.key, m.text, m.thumbBytes])).toEqual([['old/0', 'memory old 0', 1000], ['old/1', 'memory old 1', 1000], ['old/2', 'memory old 2', 1000]]);
+    expect(after.tasks.sort()).toEqual(['ZEBRA-CROSS compare with before', 'old question']);
+    const stale = Object.fromEntries(after.adapters.map((a) => [a.v, a.stale]));
+    expect(stale[1]).toBeNull();
+    expect(stale[2]).toMatchObject({ reason: 'forgotten', memoryKeys: [['new', 1]] });
+    expect(stale[3]).toMatchObject({ fromVersion: 2 });
+    expect(stale[4]).toBeNull();
+    expect(after.adapters.map((a) => a.vector)).toEqual([[1], [2], [3], [4]]); // stale marks leave the sealed vectors whole
+    await expectAllSealed();
+  });
+
+  it('deletes a stream: tasks about it and tasks that only cite it go, the rest stays sealed', async () => {
+    const now = Date.now();
+    await seedSealed(now);
+    const summary = await page.evaluate(() => window.privacy.deleteStream('old'));
+    // 'old question' (about 'old'), ZEBRA-CROSS (about 'new', citing old/2) and ZEBRA-RECENT (citing old/1).
+    expect(summary).toMatchObject({ memories: 3, tasks: 3, streams: 1 });
+    expect(summary.staleVersions.map((v) => v.version)).toEqual([1, 2, 3, 4]);
+    const after = await page.evaluate(() => window.privacy.snapshot());
+    expect(after.streams).toEqual(['new']);
+    expect(after.memories.map((m) => m.text)).toEqual(['memory new 0', 'memory new 1']);
+    expect(after.tasks.sort()).toEqual(['asked in the window', 'cites the window']);
+    await expectAllSealed();
+  });
+
+  it('applies retention through the enforcer: old memories and the tasks citing them go, adapters turn stale, the rest stays sealed', async () => {
+    const now = Date.now();
+    await seedSealed(now);
+    const later = now + 24 * 60 * MIN - 15 * MIN; // old/0 and old/1 are then over a day old
+    const outcome = await page.evaluate((t) => window.privacy.enforce({ maxAgeDays: 1, maxMegabytes: null, keepForever: false }, t), later);
+    // 'old question' (asked 25 min before now) and ZEBRA-RECENT (asked just now, citing old/1).
+    expect(outcome.age).toMatchObject({ memories: 2, tasks: 2, streams: 0 });
+    expect(outcome.age!.staleVersions.map((v) => v.version)).toEqual([1, 2, 3]);
+    const after = await page.evaluate(() => window.privacy.snapshot());
+    expect(after.memories.map((m) => m.key)).toEqual(['new/0', 'new/1', 'old/2']);
+    expect(after.tasks.sort()).toEqual(['ZEBRA-CROSS compare with before', 'asked in the window', 'cites the window']);
+    expect(Object.fromEntries(after.adapters.map((a) => [a.v, a.stale?.reason ?? null]))).toEqual({
+      1: 'older than 1 day (retention)', 2: 'trained starting from v1, which is stale', 3: 'older than 1 day (retention)', 4: null,
+    });
+    await expectAllSealed();
+  });
+
+  it('refuses to forget while locked and deletes nothing, with or without questions stored', async () => {
+    const now = Date.now();
+    await seedSealed(now);
+    const before = await page.evaluate(() => window.privacy.rawState());
+    const error = await page.evaluate((since) => window.privacy.forgetSinceLocked(since), now - 5 * MIN);
+    expect(error).toBe('LockedError');
+    expect((await page.evaluate(() => window.privacy.rawState())).dump).toBe(before.dump);
+
+    // Also with no question stored yet: what forgetting deletes must not depend on that.
+    await page.evaluate(() => window.privacy.reset());
+    await page.evaluate((n) => window.privacy.seedLarge(n, 3, 100), now);
+    await page.evaluate((p) => window.privacy.encrypt(p), PASS);
+    const memoriesOnly = await page.evaluate(() => window.privacy.rawState());
+    expect(memoriesOnly.records).toBe(4); // the stream and three memories
+    expect(await page.evaluate((since) => window.privacy.forgetSinceLocked(since), now - 5 * MIN)).toBe('LockedError');
+    expect((await page.evaluate(() => window.privacy.rawState())).dump).toBe(memoriesOnly.dump);
+  });
+});

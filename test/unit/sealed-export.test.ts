@@ -1,8 +1,8 @@
 /** Encrypted exports: open only with the passphrase, and refuse damaged or tampered files with a message. */
 import { describe, expect, it } from 'vitest';
 import { deriveKey, makeCheck, randomSalt, WrongPassphraseError } from '../../src/store/crypto';
-import { isSealedExport, openSealedExport, sealExport } from '../../src/store/sealed-export';
-import { ImportError } from '../../src/store/transfer';
+import { importLimitFor, isSealedExport, MAX_SEALED_IMPORT_BYTES, openSealedExport, sealedExportBytes, sealExport } from '../../src/store/sealed-export';
+import { checkImportSize, ImportError, MAX_IMPORT_BYTES } from '../../src/store/transfer';
 
 const PASS = 'a long enough passphrase';
 const ITER = 100_000; // the lowest a file may ask for; the app writes 600,000
@@ -49,5 +49,21 @@ describe('encrypted exports', () => {
       expect(error!.message).toMatch(message);
       expect(error!.message).toMatch(/Nothing was imported/);
     }
+  });
+
+  it('import by a limit that lets in the encrypted form of any export the plain limit lets in', async () => {
+    // The encrypted form is a third larger: under the plain limit alone, exports a little over
+    // 192 MiB could be exported encrypted but not imported back.
+    expect(sealedExportBytes(MAX_IMPORT_BYTES)).toBeGreaterThan(MAX_IMPORT_BYTES);
+    for (const text of ['', plain, 'é€😀'.repeat(1000), 'x'.repeat(300_001)]) {
+      const file = await sealed(text);
+      const plainBytes = new TextEncoder().encode(text).length;
+      expect(file.length).toBeLessThanOrEqual(sealedExportBytes(plainBytes));
+      expect(file.length).toBeGreaterThan((plainBytes * 4) / 3); // the bound is not loose
+      expect(importLimitFor(file.slice(0, 200))).toBe(MAX_SEALED_IMPORT_BYTES);
+    }
+    expect(importLimitFor(plain)).toBe(MAX_IMPORT_BYTES);
+    expect(() => checkImportSize(sealedExportBytes(MAX_IMPORT_BYTES), importLimitFor(`{"format":"taskmem-export","sealed":{`))).not.toThrow();
+    expect(() => checkImportSize(MAX_IMPORT_BYTES + 1, importLimitFor(plain))).toThrow(/the limit is 256 MiB/);
   });
 });
