@@ -17,6 +17,7 @@ import { openTaskMemDb, type Db } from '../store/db';
 import * as repo from '../store/repository';
 import type { StoredMemory, StreamRecord } from '../store/schema';
 import { thumbnailOf } from './thumbnail';
+import { LockedError } from '../store/sealed';
 import { checkImportSize, exportAll, importAll, ImportError } from '../store/transfer';
 import type { AdapterTrainingOptions, DevicePreference, InjectedFault, WorkerStats } from '../worker/protocol';
 import { isQuotaError, markCapturing, takeInterruptedCapture } from './faults';
@@ -470,7 +471,9 @@ export class AgentController extends EventTarget {
     this.fail(
       isQuotaError(e)
         ? `Storage is full, so new memories are not being stored. Capture goes on and waiting clips are kept (${this.unsaved.length} memory held, ${this.queue.state.waiting} clips queued). Free space (delete old streams here, or other sites' data in the browser settings), then press "Resume storing".`
-        : `A memory could not be stored: ${e instanceof Error ? e.message : String(e)}. Capture goes on and waiting clips are kept; press "Resume storing" to try again.`,
+        : e instanceof LockedError
+          ? `Your memories were locked while a clip was being written: that memory is held, not stored. Unlock, then press "Resume storing".`
+          : `A memory could not be stored: ${(e instanceof Error ? e.message : String(e)).replace(/\.$/, '')}. ${this.state.capturing ? 'Capture goes on and waiting clips are kept' : 'Waiting clips are kept'}; press "Resume storing" to try again.`,
     );
   }
 
