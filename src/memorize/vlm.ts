@@ -7,6 +7,7 @@ import {
   AutoModelForImageTextToText, AutoProcessor, RawImage, Tensor, TextStreamer, cat,
 } from '@huggingface/transformers';
 import { bindSteer, sessionHasSteer, type SteerHandle } from './steer-binding';
+import { fixTextOnlyRopeDelta } from './text-rope-fix';
 import { fitFrame, imageFrameGroups } from './frames';
 import { expandImagePads, type ChatMessage } from './prompt';
 import { answererSpecOf, type ModelSpec, type Dtype } from './registry';
@@ -62,6 +63,7 @@ export class Vlm {
       device,
       dtype,
     } as never)) as unknown as AnyModel;
+    fixTextOnlyRopeDelta(model);
     const decoder = model.sessions.decoder_model_merged ?? model.sessions.model;
     const steer = sessionHasSteer(decoder)
       ? bindSteer(model, spec.steer.hiddenSize, dtype.includes('16') ? 'float16' : 'float32')
