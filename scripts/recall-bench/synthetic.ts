@@ -4,6 +4,7 @@
  * center."), from a seeded generator so every run fills the same memories and asks the same questions.
  */
 import { mulberry32 } from '../../src/util/mulberry32';
+import type { MemoryRecord } from '../../src/memorize/types';
 
 const COLORS = ['red', 'blue', 'green', 'yellow', 'white', 'pink', 'orange', 'purple', 'black', 'grey'];
 const SIZES = ['small', 'large', ''];
@@ -11,16 +12,8 @@ const SHAPES = ['circle', 'square', 'triangle', 'ring', 'star', 'diamond', 'hexa
 const POSITIONS = ['top left', 'top', 'top right', 'left', 'center', 'right', 'bottom left', 'bottom', 'bottom right', 'middle'];
 const SYLLABLES = ['ki', 'wi', 'bo', 'lt', 'ze', 'fi', 'mi', 'nt', 'ra', 'do', 'lu', 'pa', 'so', 've', 'gar', 'tor', 'mel', 'qu', 'ix', 'ne'];
 
-export interface SyntheticMemory {
-  streamId: string;
-  clipIndex: number;
-  t0: number;
-  t1: number;
-  text: string;
-  modelId: string;
-  adapterVersion: number;
-  createdAt: number;
-}
+/** A stored memory's fields without thumbnail or embedding. */
+export type SyntheticMemory = MemoryRecord & { createdAt: number };
 
 export function labels(seed: number, n: number): string[] {
   const rng = mulberry32(seed);

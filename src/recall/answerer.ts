@@ -8,7 +8,7 @@ import type { GenerateOptions } from '../memorize/vlm';
 import type { ChatMessage } from '../memorize/prompt';
 import { ABSTAIN_ANSWER, answerMessages } from './answer-prompt';
 import { selectAnswerContext } from './context';
-import { clausePassages, selectPassages } from './passages';
+import { clausePassages, selectPassages, words } from './passages';
 import type { MemoryIndex, IndexableMemory } from './memory-index';
 
 export interface AnswerGenerator {
@@ -48,16 +48,16 @@ export function isAbstention(text: string): boolean {
   return !t || t.toLowerCase() === ABSTAIN_ANSWER || ABSTAIN_PATTERNS.some((p) => p.test(t));
 }
 
-function words(text: string): Set<string> {
-  return new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []);
+function wordSet(text: string): Set<string> {
+  return new Set(words(text));
 }
 
 /** Clips whose memory mentions the answer, preferring those that also mention the question's terms. */
 export function citeMemories(context: CitableMemory[], question: string, answer: string): CitableMemory[] {
-  const a = words(answer);
-  const q = words(question);
+  const a = wordSet(answer);
+  const q = wordSet(question);
   const scored = context.map((m) => {
-    const w = words(m.text);
+    const w = wordSet(m.text);
     const answerHits = [...a].filter((x) => w.has(x)).length;
     const questionHits = [...q].filter((x) => w.has(x) && x.length > 2).length;
     return { m, answerHits, questionHits };

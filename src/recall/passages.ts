@@ -19,7 +19,8 @@ export function clausePassages<M extends WindowMemory>(memories: M[]): M[] {
 /** Question words that say nothing about which passage holds the answer. */
 const STOP = new Set(['the', 'a', 'an', 'what', 'which', 'how', 'many', 'did', 'does', 'is', 'was', 'of', 'to', 'at', 'in', 'on', 'and', 'or', 'right', 'after', 'before', 'when', 'where', 'first', 'between', 'object', 'objects', 'appear', 'appeared', 'appears', 'color', 'colour', 'shape', 'label']);
 
-function words(text: string): string[] {
+/** Lower-case words and numbers of a text, as question and passage are compared. */
+export function words(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 

@@ -5,27 +5,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { launchChromium, startDevServer } from './chromium';
+import { openHarness } from './chromium';
 import { importCorpus, isClearMessage, type FuzzCase } from '../fuzz/import-corpus';
 
-let server: ViteDevServer;
 let page: Page;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
-  const dev = await startDevServer();
-  server = dev.server;
-  const chromium = await launchChromium();
-  close = chromium.close;
-  page = await chromium.context.newPage();
-  await page.goto(`${dev.url}/test/browser/harness/store.html`);
-  await page.waitForFunction(() => document.title === 'store ready');
+  ({ page, close } = await openHarness('store'));
 }, 120_000);
 
 afterAll(async () => {
   await close?.();
-  await server?.close();
 });
 
 const fresh = async () => {

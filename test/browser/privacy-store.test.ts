@@ -5,22 +5,14 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { launchChromium, startDevServer } from './chromium';
+import { openHarness } from './chromium';
 
-let server: ViteDevServer;
 let page: Page;
 let close: () => Promise<void>;
 const MIN = 60_000;
 
 beforeAll(async () => {
-  const dev = await startDevServer();
-  server = dev.server;
-  const chromium = await launchChromium();
-  close = chromium.close;
-  page = await chromium.context.newPage();
-  await page.goto(`${dev.url}/test/browser/harness/privacy.html`);
-  await page.waitForFunction(() => document.title === 'privacy ready');
+  ({ page, close } = await openHarness('privacy'));
 });
 
 beforeEach(async () => {
@@ -29,7 +21,6 @@ beforeEach(async () => {
 
 afterAll(async () => {
   await close?.();
-  await server?.close();
 });
 
 describe('forgetting in IndexedDB', () => {

@@ -1,31 +1,19 @@
 /** The IndexedDB store in real Chromium: persistence across reload, deletion, export/import. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { launchChromium, startDevServer } from './chromium';
+import { openHarness } from './chromium';
 
-let server: ViteDevServer;
 let page: Page;
+let open: () => Promise<void>;
 let close: () => Promise<void>;
 
-async function open() {
-  await page.goto(`${(server as unknown as { url: string }).url}/test/browser/harness/store.html`);
-  await page.waitForFunction(() => document.title === 'store ready');
-}
-
 beforeAll(async () => {
-  const dev = await startDevServer();
-  server = Object.assign(dev.server, { url: dev.url });
-  const chromium = await launchChromium();
-  close = chromium.close;
-  page = await chromium.context.newPage();
-  await open();
+  ({ page, open, close } = await openHarness('store'));
   await page.evaluate(() => window.store.reset());
 });
 
 afterAll(async () => {
   await close?.();
-  await server?.close();
 });
 
 describe('IndexedDB store', () => {
