@@ -62,8 +62,15 @@ describe('model lock', () => {
     let memorizedAfter = -1;
     // Like a WASM forward pass: resolves at once, without ever returning to the event loop.
     const instantCall = () => lock.run(() => Promise.resolve(calls++));
-    // Like a memorize request posted to the worker while training runs.
-    setTimeout(() => void lock.run(() => (memorizedAfter = calls)), 0);
+    // Like a memorize request posted to the worker while training runs: a message event (a task,
+    // as a worker's messages are), queued before the loop starts. A timer would make this depend
+    // on how many calls fit in its minimum delay.
+    const request = new MessageChannel();
+    request.port1.onmessage = () => {
+      request.port1.close();
+      void lock.run(() => (memorizedAfter = calls));
+    };
+    request.port2.postMessage(null);
     for (let i = 0; i < 200; i++) await instantCall();
     expect(memorizedAfter).toBeGreaterThanOrEqual(0);
     expect(memorizedAfter).toBeLessThan(10);
