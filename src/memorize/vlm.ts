@@ -11,6 +11,7 @@ import { fixTextOnlyRopeDelta } from './text-rope-fix';
 import { fitFrame, imageFrameGroups } from './frames';
 import { expandImagePads, type ChatMessage } from './prompt';
 import { answererSpecOf, type ModelSpec, type Dtype } from './registry';
+import { InputsCache } from './inputs-cache';
 import type { RgbFrame } from './types';
 
 export type Device = 'webgpu' | 'wasm' | 'cpu';
@@ -19,7 +20,11 @@ export interface LoadOptions {
   device?: Device;
   dtype?: Dtype;
   progress?: (p: { file: string; loaded: number; total: number; status: string }) => void;
+  /** Bytes of preprocessed inputs kept for prompts scored again (Phase Two); default 256 MiB, 0 = none. */
+  inputsCacheBytes?: number;
 }
+
+const DEFAULT_INPUTS_CACHE_BYTES = 256 * 2 ** 20;
 
 // transformers.js types are loose for these multimodal classes; keep the casts in one place.
 type AnyModel = {
@@ -51,6 +56,7 @@ export class Vlm {
     private readonly model: AnyModel,
     private readonly processor: AnyProcessor,
     readonly steer: SteerHandle | null,
+    private readonly inputsCache: InputsCache<Record<string, Tensor>>,
   ) {}
 
   static async load(spec: ModelSpec, opts: LoadOptions = {}): Promise<Vlm> {
@@ -68,7 +74,7 @@ export class Vlm {
     const steer = sessionHasSteer(decoder)
       ? bindSteer(model, spec.steer.hiddenSize, dtype.includes('16') ? 'float16' : 'float32')
       : null;
-    return new Vlm(spec, device, model, processor, steer);
+    return new Vlm(spec, device, model, processor, steer, new InputsCache(opts.inputsCacheBytes ?? DEFAULT_INPUTS_CACHE_BYTES));
   }
 
   /**
@@ -78,6 +84,15 @@ export class Vlm {
   async answerer(opts: LoadOptions = {}): Promise<Vlm> {
     const spec = answererSpecOf(this.spec);
     return spec === this.spec ? this : Vlm.load(spec, { device: this.device, ...opts });
+  }
+
+  /** `inputs`, reused while the same messages and frames come back (see inputs-cache.ts). */
+  private cachedInputs(messages: ChatMessage[], frames: RgbFrame[]): Promise<Record<string, Tensor>> {
+    return this.inputsCache.getOrCompute(messages, frames, async () => {
+      const value = await this.inputs(messages, frames);
+      const bytes = Object.values(value).reduce((n, t) => n + ((t.data as ArrayBufferView).byteLength ?? 0), 0);
+      return { value, bytes };
+    });
   }
 
   /**
@@ -114,7 +129,7 @@ export class Vlm {
   }
 
   async generate(messages: ChatMessage[], frames: RgbFrame[], opts: GenerateOptions = {}): Promise<string> {
-    const inputs = await this.inputs(messages, frames);
+    const inputs = await this.cachedInputs(messages, frames);
     const promptLength = inputs.input_ids.dims[1];
     const streamer = opts.onToken
       ? new TextStreamer(this.processor.tokenizer as never, {
@@ -142,12 +157,20 @@ export class Vlm {
    * DPO compares these sums between candidates, with and without the steer vector.
    */
   async completionLogProb(messages: ChatMessage[], frames: RgbFrame[], completion: string, opts: { endOfTurn?: boolean } = {}): Promise<number> {
-    const inputs = await this.inputs(messages, frames);
-    const promptIds = inputs.input_ids.data as BigInt64Array;
-    const tokenizer = this.processor.tokenizer as unknown as { encode(t: string, o: object): number[]; eos_token_id?: number };
-    const completionIds = [...tokenizer.encode(completion, { add_special_tokens: false })];
+    const tokenizer = this.processor.tokenizer as unknown as { encode(t: string, o: object): number[] };
+    const ids = [...tokenizer.encode(completion, { add_special_tokens: false })];
     const end = this.endOfTurnId();
-    if (end !== undefined && opts.endOfTurn !== false) completionIds.push(end);
+    if (end !== undefined && opts.endOfTurn !== false) ids.push(end);
+    return (await this.tokenLogProbs(messages, frames, ids)).reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * Log-probability of each of `completionIds` as the reply to `messages` with these frames,
+   * teacher-forced in one forward pass.
+   */
+  async tokenLogProbs(messages: ChatMessage[], frames: RgbFrame[], completionIds: readonly (number | bigint)[]): Promise<Float32Array> {
+    const inputs = await this.cachedInputs(messages, frames);
+    const promptIds = inputs.input_ids.data as BigInt64Array;
     const ids = BigInt64Array.from([...promptIds, ...completionIds.map(BigInt)]);
     const full = {
       ...inputs,
@@ -157,7 +180,7 @@ export class Vlm {
     const out = (await this.model.forward(full)) as { logits: Tensor };
     const [, , vocab] = out.logits.dims;
     const logits = out.logits.data as Float32Array;
-    let sum = 0;
+    const result = new Float32Array(completionIds.length);
     for (let k = 0; k < completionIds.length; k++) {
       // the token at position p is predicted by the logits at position p - 1
       const row = (promptIds.length + k - 1) * vocab;
@@ -165,9 +188,9 @@ export class Vlm {
       for (let v = 0; v < vocab; v++) max = Math.max(max, logits[row + v]);
       let z = 0;
       for (let v = 0; v < vocab; v++) z += Math.exp(logits[row + v] - max);
-      sum += logits[row + completionIds[k]] - max - Math.log(z);
+      result[k] = logits[row + Number(completionIds[k])] - max - Math.log(z);
     }
-    return sum;
+    return result;
   }
 
   private endOfTurnId(): number | undefined {
@@ -183,6 +206,7 @@ export class Vlm {
   }
 
   async dispose() {
+    this.inputsCache.clear();
     await this.model.dispose();
   }
 }
