@@ -25,17 +25,10 @@ import { AdapterManager, type AdapterState } from './adapter-manager';
 import { isProtectionError, ProtectionManager, type ProtectionState } from './protection';
 import { importLimitFor } from '../store/sealed-export';
 import { forgetSince, type ForgetSummary } from '../store/forget';
-import { checkRetention, DEFAULT_RETENTION, RETENTION_SETTING, RetentionEnforcer, retentionDeleted, RetentionError, type RetentionSettings } from '../store/retention';
-import { storageUsage, type StorageUsage } from '../store/usage';
+import type { RetentionSettings } from '../store/retention';
+import type { StorageUsage } from '../store/usage';
 import { memoryKeyOf } from '../store/staleness';
-
-export interface PrivacyState {
-  retention: RetentionSettings;
-  /** What is stored and how much room it takes; null until first read. */
-  usage: StorageUsage | null;
-  /** The browser's answer to the last navigator.storage.persist() request; null when none was made. */
-  persistGranted: boolean | null;
-}
+import { describeDeletion, RetentionManager, type PrivacyState } from './retention-manager';
 
 /** Longest span "forget the last N minutes" accepts (a week). */
 export const MAX_FORGET_MINUTES = 7 * 24 * 60;
@@ -127,9 +120,7 @@ export class AgentController extends EventTarget {
   private nextClipIndex = 0;
   /** Stream-time windows of the live stream that were forgotten: clips overlapping them are never stored. */
   private forgottenWindows: { streamId: string; from: number; until: number }[] = [];
-  private readonly retention = new RetentionEnforcer();
-  private retentionRun: Promise<void> | null = null;
-  private retentionAgain = false;
+  private readonly retention: RetentionManager;
   /** Recall index over state.memories, built when a question first needs it (memory past the context). */
   private recall: MemoryIndex<StoredMemory> | null = null;
   private questionError: string | null = null;
@@ -164,6 +155,21 @@ export class AgentController extends EventTarget {
         Object.assign(this.state, { streamId: null, memories: [], rejected: [], chat: [] });
       },
     });
+    this.retention = new RetentionManager({
+      db: () => this.db,
+      locked: () => this.protection.locked,
+      liveStream: () => (this.state.capturing && this.state.streamId ? this.state.streamId : null),
+      afterDeletion: (summary) => this.afterDeletion(summary),
+      notice: (text) => {
+        this.state.notice = text;
+        this.changed();
+      },
+      fail: (message) => this.fail(message),
+      changed: () => {
+        this.state.privacy = this.retention.state;
+        this.changed();
+      },
+    });
     this.state = {
       model: { id: options.modelId, status: 'idle', loadedBytes: 0, totalBytes: 0, device: null, dtype: options.dtype ?? this.spec.defaultDtype, notice: null },
       capturing: false,
@@ -178,7 +184,7 @@ export class AgentController extends EventTarget {
       chat: [],
       adapter: { ...this.adapter.state },
       protection: this.protection.state,
-      privacy: { retention: { ...DEFAULT_RETENTION }, usage: null, persistGranted: null },
+      privacy: this.retention.state,
       error: null,
       notice: null,
       recovery: null,
@@ -225,7 +231,7 @@ export class AgentController extends EventTarget {
     this.initialized ??= (async () => {
       this.db = await openTaskMemDb(this.options.dbName);
       await this.protection.load(this.db);
-      await this.loadRetention(this.db);
+      await this.retention.load(this.db);
       // Locked: nothing is read until the passphrase is given (unlock() shows the memories then).
       if (!this.protection.locked) await this.showStored();
     })().catch((e: unknown) => {
@@ -240,7 +246,7 @@ export class AgentController extends EventTarget {
     const db = this.db!;
     await this.adapter.load(db);
     // Retention applies at startup (or unlock) as well as after each write.
-    await this.applyRetention();
+    await this.retention.schedule();
     const streams = await repo.listStreams(db);
     const last = streams[streams.length - 1];
     if (last) await this.showStream(last.id);
@@ -582,7 +588,7 @@ export class AgentController extends EventTarget {
             this.state.memories = [...this.state.memories, memory];
             this.recall?.add(memory);
             this.dispatchEvent(new CustomEvent('memory', { detail: memory }));
-            void this.scheduleRetention();
+            void this.retention.schedule();
           } else {
             this.state.rejected = [...this.state.rejected, { clipIndex: clip.clipIndex, t0: clip.t0, t1: clip.t1, reason: result.rejected.reason }];
           }
@@ -678,7 +684,7 @@ export class AgentController extends EventTarget {
         type: inferQuestionType(q), answer: redacted(answer.text), answered: !answer.abstained, citations: answer.citations,
       });
       this.dispatchEvent(new CustomEvent('answer', { detail: { question: redacted(q), answer: redacted(answer.text), abstained: answer.abstained, citations: answer.citations } }));
-      void this.scheduleRetention();
+      void this.retention.schedule();
       // Not awaited: an automatic training runs alongside memorization and reports through state.adapter.
       void this.adapter.onTaskAdded();
     } catch (e) {
@@ -820,103 +826,20 @@ export class AgentController extends EventTarget {
     const clips = [...summary.memoryKeys, ...unstoredClips];
     if (clips.length && this.client && this.state.model.status === 'ready') await this.client.forgetClips(clips).catch(() => undefined);
     await this.adapter.onForgotten({ ...summary, memoryKeys: clips });
-    if (this.state.privacy.usage) await this.readUsage();
+    await this.retention.refreshIfShown();
   }
 
   /** Reads what is stored and how much room it takes into `state.privacy.usage`. */
   async refreshUsage(): Promise<StorageUsage | null> {
     await this.init();
-    return this.readUsage();
+    return this.retention.readUsage();
   }
 
-  private async readUsage(): Promise<StorageUsage | null> {
-    try {
-      const usage = await storageUsage(this.db!);
-      this.state.privacy = { ...this.state.privacy, usage };
-      this.changed();
-      return usage;
-    } catch (e) {
-      this.fail(`Could not read storage usage: ${e instanceof Error ? e.message : String(e)}.`);
-      return null;
-    }
-  }
-
-  private async loadRetention(db: Db) {
-    const stored = await repo.getSetting<unknown>(db, RETENTION_SETTING, DEFAULT_RETENTION);
-    try {
-      this.state.privacy = { ...this.state.privacy, retention: checkRetention(stored) };
-    } catch (e) {
-      // A damaged setting must not delete anything: fall back to keeping everything, and say so.
-      this.state.privacy = { ...this.state.privacy, retention: { ...DEFAULT_RETENTION } };
-      this.state.notice = `The stored retention setting was invalid (${e instanceof Error ? e.message : String(e)}); nothing is deleted by age or size until you set it again.`;
-    }
-  }
-
-  /**
-   * Sets retention by age, the storage cap and "keep forever", stores them and applies them at
-   * once. Turning "keep forever" on asks the browser for persistent storage. A bad value is
-   * refused with a message and changes nothing.
-   */
+  /** Sets and applies retention (see RetentionManager.setRetention); false when the value was refused. */
   async setRetention(input: Partial<RetentionSettings>): Promise<boolean> {
     await this.init();
-    let next: RetentionSettings;
-    try {
-      next = checkRetention({ ...this.state.privacy.retention, ...input });
-    } catch (e) {
-      this.fail(e instanceof RetentionError ? `${e.message} The retention setting was not changed.` : String(e));
-      return false;
-    }
-    await repo.setSetting(this.db!, RETENTION_SETTING, next);
-    this.state.privacy = { ...this.state.privacy, retention: next };
     this.state.error = null;
-    if (this.protection.locked) this.state.notice = 'Retention is saved; it applies when you unlock your memories.';
-    if (next.keepForever) {
-      const granted = navigator.storage?.persist ? await navigator.storage.persist().catch(() => false) : false;
-      this.state.privacy = { ...this.state.privacy, persistGranted: granted };
-    }
-    this.changed();
-    await this.scheduleRetention();
-    if (this.state.privacy.usage) await this.readUsage();
-    return true;
-  }
-
-  /**
-   * Runs retention after a write or a settings change; a call during a run asks for one more run,
-   * never two at once. Resolves when the run that covers this call is over.
-   */
-  private scheduleRetention(): Promise<void> {
-    if (this.retentionRun) {
-      this.retentionAgain = true;
-      return this.retentionRun;
-    }
-    this.retentionRun = (async () => {
-      do {
-        this.retentionAgain = false;
-        await this.applyRetention();
-      } while (this.retentionAgain);
-    })().finally(() => (this.retentionRun = null));
-    return this.retentionRun;
-  }
-
-  private async applyRetention() {
-    if (!this.db) return;
-    const settings = this.state.privacy.retention;
-    if (settings.keepForever || (settings.maxAgeDays === null && settings.maxMegabytes === null)) return;
-    // Locked: questions citing old memories cannot be found without the key; unlocking runs it (showStored).
-    if (this.protection.locked) return;
-    try {
-      const live = this.state.capturing && this.state.streamId ? [this.state.streamId] : [];
-      const outcome = await this.retention.enforce(this.db, settings, { keepStreams: live });
-      for (const s of [outcome.age, outcome.cap]) if (s) await this.afterDeletion(s);
-      const parts: string[] = [];
-      if (outcome.age && retentionDeleted({ ...outcome, cap: null })) parts.push(`older than ${settings.maxAgeDays} days: ${describeDeletion(outcome.age)}`);
-      if (outcome.cap && retentionDeleted({ ...outcome, age: null })) parts.push(`over the ${settings.maxMegabytes} MB cap: ${describeDeletion(outcome.cap)}`);
-      if (parts.length) this.state.notice = `Retention deleted ${parts.join('; ')}.`;
-      if (outcome.overCapBy > 0) this.state.notice = `${this.state.notice ?? ''} Storage is still about ${Math.ceil(outcome.overCapBy / 1e6)} MB over the cap: what is left is not memories (questions, adapters, the browser's own overhead).`.trim();
-      if (parts.length || outcome.overCapBy > 0) this.changed();
-    } catch (e) {
-      this.fail(`Retention could not run: ${e instanceof Error ? e.message : String(e)}. Nothing was deleted.`);
-    }
+    return this.retention.setRetention(input);
   }
 
   /** Everything stored, as one JSON file (memories, thumbnails, tasks, adapters, settings). */
@@ -949,12 +872,12 @@ export class AgentController extends EventTarget {
         return this.state.notice;
       }
       const summary = await importAll(this.db!, text);
-      await this.loadRetention(this.db!); // an import may carry its own retention setting
+      await this.retention.load(this.db!); // an import may carry its own retention setting
       await this.adapter.reload(this.db!);
       await this.protection.settingsChanged();
       const streams = await repo.listStreams(this.db!);
       if (!this.state.capturing && streams.length) await this.showStream(streams[streams.length - 1].id);
-      void this.scheduleRetention();
+      void this.retention.schedule();
       this.state.notice = `Imported ${summary.memories} memories from ${summary.streams} streams, ${summary.tasks} questions and ${summary.adapters} adapters.`;
       this.state.error = null;
       this.changed();
@@ -993,7 +916,7 @@ export class AgentController extends EventTarget {
     // Nor may a later one learn from the clips the worker keeps for training (the cancelled run gave them back).
     if (this.client && !this.client.lost) await this.client.forgetClips('all').catch(() => undefined);
     await this.protection.afterDeleteEverything();
-    await this.loadRetention(this.db); // settings went too: back to keeping everything
+    await this.retention.load(this.db); // settings went too: back to keeping everything
     await this.adapter.reload(this.db);
     Object.assign(this.state, { streamId: null, memories: [], rejected: [], chat: [], notice: 'Everything was deleted.' });
     this.changed();
@@ -1006,12 +929,4 @@ export class AgentController extends EventTarget {
     this.client = null;
     this.db?.close();
   }
-}
-
-/** "3 memories (with thumbnails), 1 question, 1 stream; adapter v2 marked stale" */
-export function describeDeletion(s: ForgetSummary): string {
-  const n = (k: number, one: string, many = `${one}s`) => `${k} ${k === 1 ? one : many}`;
-  const parts = [`${n(s.memories, 'memory', 'memories')} (with thumbnails)`, n(s.tasks, 'question'), n(s.streams, 'stream')];
-  const stale = s.staleVersions.length ? `; adapter ${s.staleVersions.map((v) => `v${v.version}`).join(', ')} marked stale` : '';
-  return `${parts.join(', ')}${stale}`;
 }

@@ -5,7 +5,7 @@
  * is bound as text. Native form controls with labels, so all of it works from the keyboard.
  */
 import { LitElement, css, html, nothing } from 'lit';
-import type { PrivacyState } from '../agent/controller';
+import type { PrivacyState } from '../agent/retention-manager';
 import { formatBytes, USAGE_STORES, type UsageStore } from '../store/usage';
 
 const STORE_LABELS: Record<UsageStore, string> = {
