@@ -4,35 +4,17 @@
  * stored, activated and stamped on later memories; Cancel stops a training without touching the
  * active version; Reset goes back to the plain model.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { fakeCameraFlags, launchChromium, startDevServer } from './chromium';
-import { writeWorldStream } from '../../scripts/lib/world-files';
+import { appWithWorldStream, fakeCameraFlags, launchChromium } from './chromium';
 import { parseMemory } from '../../src/world/language';
 import type { AgentController } from '../../src/agent/controller';
 
 const SEED = 7021;
 const DB = 'adapter-test';
-let server: ViteDevServer;
-let url: string;
-let dir: string;
-let y4m: string;
+const stream = appWithWorldStream({ seed: SEED, minutes: 3, prefix: 'adapter' });
 
-beforeAll(async () => {
-  ({ server, url } = await startDevServer());
-  dir = mkdtempSync(join(tmpdir(), 'taskmem-adapter-'));
-  await writeWorldStream({ seed: SEED, outDir: dir, minutes: 3, fps: 5 });
-  y4m = join(dir, 'stream.y4m');
-});
 
-afterAll(async () => {
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 
 type Agent = HTMLElement & { controller: AgentController; updateComplete: Promise<boolean> };
@@ -84,12 +66,12 @@ async function ask(page: Page, question: string) {
 
 describe('the TaskMem adapter in the app', () => {
   it('trains while memorizing, activates and stamps the new version, cancels cleanly and resets', { timeout: 600_000 }, async () => {
-    const { context, close } = await launchChromium({ extraArgs: fakeCameraFlags(y4m) });
+    const { context, close } = await launchChromium({ extraArgs: fakeCameraFlags(stream.y4m) });
     try {
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`${url}/`);
+      await page.goto(`${stream.url}/`);
       await page.locator('taskmem-agent').evaluate(async (el, db) => {
         const agent = el as Agent;
         el.setAttribute('device', 'wasm');

@@ -2,14 +2,11 @@
  * The app in real Chromium with a fake webcam fed from a world stream file: memories appear and
  * persist, chat answers with a citation and abstains, errors are clear and keep stored data.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { fakeCameraFlags, launchChromium, startDevServer } from './chromium';
-import { writeWorldStream } from '../../scripts/lib/world-files';
+import { appWithWorldStream, fakeCameraFlags, launchChromium } from './chromium';
 import { parseMemory } from '../../src/world/language';
 import { answerFromMemory as memoryAnswer } from '../../src/world/questions';
 import type { EventLog } from '../../src/world/types';
@@ -18,22 +15,9 @@ import { clausePassages, selectPassages } from '../../src/recall/passages';
 import { FIXTURE_MODEL_ID, getModelSpec } from '../../src/memorize/registry';
 
 const SEED = 7003;
-let server: ViteDevServer;
-let url: string;
-let dir: string;
-let y4m: string;
+const stream = appWithWorldStream({ seed: SEED, minutes: 2, prefix: 'app' });
 
-beforeAll(async () => {
-  ({ server, url } = await startDevServer());
-  dir = mkdtempSync(join(tmpdir(), 'taskmem-app-'));
-  await writeWorldStream({ seed: SEED, outDir: dir, minutes: 2, fps: 5 });
-  y4m = join(dir, 'stream.y4m');
-});
 
-afterAll(async () => {
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 
 async function memoryTexts(page: Page): Promise<string[]> {
@@ -50,12 +34,12 @@ async function waitForMemories(page: Page, n: number, timeout = 240_000) {
 
 describe('app with a fake webcam', () => {
   it('memorizes the camera stream, keeps memories across reload, answers a question about the stream correctly with a citation and abstains on an unanswerable one', async () => {
-    const { context, close } = await launchChromium({ extraArgs: fakeCameraFlags(y4m) });
+    const { context, close } = await launchChromium({ extraArgs: fakeCameraFlags(stream.y4m) });
     try {
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(`${url}/`);
+      await page.goto(`${stream.url}/`);
       await page.locator('taskmem-agent').evaluate((el) => el.setAttribute('device', 'wasm'));
       await page.getByRole('button', { name: 'Webcam' }).click();
       await expect.poll(() => page.getByRole('status').filter({ hasText: 'Capturing' }).count(), { timeout: 60_000 }).toBeGreaterThan(0);
@@ -82,7 +66,7 @@ describe('app with a fake webcam', () => {
       // clip: the question is about an object whose colour the memories state and the stream
       // confirms (its ground truth), so "correct" means right about the stream, not just
       // consistent with memory. Greedy decoding on the same memories makes this deterministic.
-      const log = JSON.parse(readFileSync(join(dir, 'events.json'), 'utf8')) as EventLog;
+      const log = JSON.parse(readFileSync(join(stream.dir, 'events.json'), 'utf8')) as EventLog;
       const stored = texts.map((text, i) => ({ t0: i * 10, t1: i * 10 + 10, text }));
       const labels = [...new Set(texts.flatMap((t) => parseMemory(t).clauses).map((c) => (c.kind === 'event' ? c.subject.label : undefined)).filter((l): l is string => !!l))];
       const { contextLines, unit } = getModelSpec(FIXTURE_MODEL_ID).answer;
@@ -126,7 +110,7 @@ describe('app with a fake webcam', () => {
     const { context, close } = await launchChromium({ extraArgs: ['--use-fake-device-for-media-stream', '--deny-permission-prompts'] });
     try {
       const page = await context.newPage();
-      await page.goto(`${url}/`);
+      await page.goto(`${stream.url}/`);
       await page.locator('taskmem-agent').evaluate((el) => el.setAttribute('db-name', 'denied-test'));
       await page.getByRole('button', { name: 'Webcam' }).click();
       await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 30_000 }).toMatch(/Camera permission was denied/);
@@ -137,10 +121,10 @@ describe('app with a fake webcam', () => {
   });
 
   it('says so when the capture track ends, and keeps the memories written', async () => {
-    const { context, close } = await launchChromium({ extraArgs: fakeCameraFlags(y4m) });
+    const { context, close } = await launchChromium({ extraArgs: fakeCameraFlags(stream.y4m) });
     try {
       const page = await context.newPage();
-      await page.goto(`${url}/`);
+      await page.goto(`${stream.url}/`);
       await page.locator('taskmem-agent').evaluate((el) => {
         el.setAttribute('device', 'wasm');
         el.setAttribute('db-name', 'ended-test');

@@ -1,6 +1,11 @@
 /** The browser tests launch Chromium the same way the browser benchmarks do. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchChromium, startDevServer } from '../../scripts/lib/chromium';
+import { writeWorldStream } from '../../scripts/lib/world-files';
 
 export { BASE_FLAGS, WEBGPU_FLAGS, STORAGE_PARTITIONING_FLAGS, chromiumPath, fakeCameraFlags, launchChromium, startDevServer, startPreviewServer } from '../../scripts/lib/chromium';
 
@@ -32,4 +37,36 @@ export async function openHarness(name: string): Promise<Harness> {
       await dev.server.close();
     },
   };
+}
+
+export interface CameraStream {
+  /** The dev server's address. */
+  readonly url: string;
+  /** The world stream's folder (manifest.json, events.json, stream.y4m). */
+  readonly dir: string;
+  readonly manifestPath: string;
+  /** The video the fake webcam plays (fakeCameraFlags). */
+  readonly y4m: string;
+}
+
+/**
+ * For the app-page tests: a dev server and a world stream file for the fake webcam, made before
+ * the file's tests and removed after them. Call at the top level of a test file.
+ */
+export function appWithWorldStream(opts: { seed: number; minutes: number; prefix: string }): CameraStream {
+  let server: { close(): Promise<void> } | undefined;
+  const s = { url: '', dir: '', manifestPath: '', y4m: '' };
+  beforeAll(async () => {
+    const dev = await startDevServer();
+    server = dev.server;
+    s.url = dev.url;
+    s.dir = mkdtempSync(join(tmpdir(), `taskmem-${opts.prefix}-`));
+    ({ manifestPath: s.manifestPath } = await writeWorldStream({ seed: opts.seed, outDir: s.dir, minutes: opts.minutes, fps: 5 }));
+    s.y4m = join(s.dir, 'stream.y4m');
+  });
+  afterAll(async () => {
+    await server?.close();
+    if (s.dir) rmSync(s.dir, { recursive: true, force: true });
+  });
+  return s;
 }

@@ -10,13 +10,9 @@
  * should be identical; we require at least 5 of the 6 clips' memories to be identical and overall
  * accuracy within 10 points (one question in ten).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ViteDevServer } from 'vite';
-import { fakeCameraFlags, launchChromium, startDevServer } from './chromium';
-import { writeWorldStream } from '../../scripts/lib/world-files';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { appWithWorldStream, fakeCameraFlags, launchChromium } from './chromium';
 import { evaluate } from '../../scripts/eval';
 import { judgeAnswer, scoreTable } from '../../src/eval/score';
 import type { ManifestQuestion } from '../../src/eval/manifest';
@@ -24,21 +20,9 @@ import { TUNING_SEEDS } from '../../src/world/seeds';
 
 const SEED = TUNING_SEEDS[4]!;
 const CLIPS = 6;
-let server: ViteDevServer;
-let url: string;
-let dir: string;
-let manifestPath: string;
+const stream = appWithWorldStream({ seed: SEED, minutes: 1, prefix: 'eval-browser' });
 
-beforeAll(async () => {
-  ({ server, url } = await startDevServer());
-  dir = mkdtempSync(join(tmpdir(), 'taskmem-eval-browser-'));
-  ({ manifestPath } = await writeWorldStream({ seed: SEED, outDir: dir, minutes: 1, fps: 5 }));
-});
 
-afterAll(async () => {
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 interface PageAnswer {
   text: string;
@@ -47,16 +31,16 @@ interface PageAnswer {
 
 describe('benchmark protocol in the browser', () => {
   it('scores the same through the app pipeline (fake webcam, worker, IndexedDB) as npm run eval in Node', async () => {
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { questions: ManifestQuestion[] };
-    const [node] = await evaluate([manifestPath], { memorizers: ['taskmem'] });
+    const manifest = JSON.parse(readFileSync(stream.manifestPath, 'utf8')) as { questions: ManifestQuestion[] };
+    const [node] = await evaluate([stream.manifestPath], { memorizers: ['taskmem'] });
     const nodeMemories = node!.streams[0]!.run.memories;
 
     const { context, close } = await launchChromium({
-      extraArgs: fakeCameraFlags(join(dir, 'stream.y4m')),
+      extraArgs: fakeCameraFlags(stream.y4m),
     });
     try {
       const page = await context.newPage();
-      await page.goto(`${url}/`);
+      await page.goto(`${stream.url}/`);
       await page.locator('taskmem-agent').evaluate((el) => {
         el.setAttribute('device', 'wasm');
         el.setAttribute('db-name', 'eval-protocol');

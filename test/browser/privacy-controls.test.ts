@@ -6,34 +6,16 @@
  * by age (old items deleted, the version that learned from them stale too), "keep forever" asking
  * the browser for persistent storage, and the usage table.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
-import type { ViteDevServer } from 'vite';
-import { fakeCameraFlags, launchChromium, startDevServer } from './chromium';
-import { writeWorldStream } from '../../scripts/lib/world-files';
+import { appWithWorldStream, fakeCameraFlags, launchChromium } from './chromium';
 import type { AgentController } from '../../src/agent/controller';
 
 const SEED = 7031;
 const DAY = 86_400_000;
-let server: ViteDevServer;
-let url: string;
-let dir: string;
-let y4m: string;
+const stream = appWithWorldStream({ seed: SEED, minutes: 4, prefix: 'privacy' });
 
-beforeAll(async () => {
-  ({ server, url } = await startDevServer());
-  dir = mkdtempSync(join(tmpdir(), 'taskmem-privacy-'));
-  await writeWorldStream({ seed: SEED, outDir: dir, minutes: 4, fps: 5 });
-  y4m = join(dir, 'stream.y4m');
-});
 
-afterAll(async () => {
-  await server?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 type Agent = HTMLElement & { controller: AgentController; updateComplete: Promise<boolean> };
 interface Row { streamId: string; clipIndex: number; t0: number; t1: number; createdAt: number; adapterVersion: number; thumb: number }
@@ -80,13 +62,13 @@ async function waitForLive(page: Page, pred: (rows: Row[]) => boolean, timeout =
 
 describe('privacy controls in the app', () => {
   it('pauses and resumes capture, forgets the last minutes down to the adapter, rolls back, enforces retention by age and keeps forever', { timeout: 600_000 }, async () => {
-    const { context, close } = await launchChromium({ extraArgs: fakeCameraFlags(y4m) });
+    const { context, close } = await launchChromium({ extraArgs: fakeCameraFlags(stream.y4m) });
     try {
       const page = await context.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       page.on('dialog', (d) => void d.accept());
-      await page.goto(`${url}/`);
+      await page.goto(`${stream.url}/`);
       // Forty days ago: a stream with two memories, a question about them, and adapter v1 trained on them.
       const now = Date.now();
       await page.evaluate(`(async () => {
