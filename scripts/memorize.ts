@@ -48,16 +48,18 @@ export async function memorizeManifest(manifestPath: string, opts: MemorizeRunOp
     vlm.steer.set(opts.steer);
   }
   let modelSeconds = 0;
+  const time = async <T>(call: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await call();
+    } finally {
+      modelSeconds += (performance.now() - t) / 1000;
+    }
+  };
   const timed = {
     spec: vlm.spec,
-    generate: async (...a: Parameters<Vlm['generate']>) => {
-      const t = performance.now();
-      try {
-        return await vlm.generate(...a);
-      } finally {
-        modelSeconds += (performance.now() - t) / 1000;
-      }
-    },
+    generate: (...a: Parameters<Vlm['generate']>) => time(() => vlm.generate(...a)),
+    generateScored: (...a: Parameters<Vlm['generateScored']>) => time(() => vlm.generateScored(...a)),
   };
   const memorizer = new Memorizer(timed, { window: opts.window ?? 2, adapterVersion: opts.adapterVersion ?? 0 });
   const source = openManifestFrames(manifest);

@@ -28,6 +28,7 @@
  * The cap keeps one detail-heavy sentence from outscoring a memory that covers several needs.
  */
 import { BUILTIN_QUESTION_TYPES } from '../eval/manifest';
+import { isName } from '../memorize/confidence';
 
 export type DetailType = (typeof BUILTIN_QUESTION_TYPES)[number];
 export const DETAIL_TYPES: readonly DetailType[] = BUILTIN_QUESTION_TYPES;
@@ -104,16 +105,13 @@ const EVENT_WORDS = new Set([
   'leave', 'leaves', 'exit', 'exits', 'exited', 'disappear', 'disappears', 'disappeared',
   'move', 'moves', 'moved', 'turn', 'turns', 'turned',
 ]);
-const NOT_LABELS = new Set(['A', 'I']);
-const LABEL_RE = /^(?=[A-Z0-9]*[A-Z])[A-Z0-9]{1,4}$/;
 
 function words(text: string): string[] {
   return text.split(/[^A-Za-z0-9]+/).filter((w) => w.length > 0);
 }
 
-export function isLabel(word: string): boolean {
-  return LABEL_RE.test(word) && !NOT_LABELS.has(word);
-}
+/** Labels are the memorizer's names (src/memorize/confidence.ts): upper-case words of 1-4 letters and digits. */
+export const isLabel = isName;
 
 function singular(word: string): string {
   if (word.endsWith('sses')) return word.slice(0, -2); // crosses

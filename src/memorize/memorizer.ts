@@ -7,14 +7,17 @@ import { memorizeMessages, type WindowMemory } from './prompt';
 import { imageCount } from './frames';
 import { validateMemory, DEFAULT_RULES, type FormatRules } from './validate';
 import type { Clip, MemoryRecord, RejectedClip } from './types';
-import type { GenerateOptions } from './vlm';
+import type { GenerateOptions, ScoredText } from './vlm';
+import { dropUncertainNames, type ConfidenceThresholds } from './confidence';
 import type { ChatMessage } from './prompt';
 import type { RgbFrame } from './types';
 
 /** What the memorizer needs from a model; Vlm implements it, tests may pass a scripted one. */
 export interface TextGenerator {
-  readonly spec: { id: string; frame: { perClip: number; framesPerImage?: 1 | 2 } };
+  readonly spec: { id: string; frame: { perClip: number; framesPerImage?: 1 | 2 }; confidence?: ConfidenceThresholds };
   generate(messages: ChatMessage[], frames: RgbFrame[], opts?: GenerateOptions): Promise<string>;
+  /** With token log-probabilities; needed to drop uncertain details when the spec has `confidence`. */
+  generateScored?(messages: ChatMessage[], frames: RgbFrame[], opts?: GenerateOptions): Promise<ScoredText>;
 }
 
 export interface MemorizerOptions {
@@ -62,12 +65,17 @@ export class Memorizer {
     const attempts: string[] = [];
     let lastReason = '';
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
-      const raw = await this.model.generate(messages, clip.frames, {
+      const opts: GenerateOptions = {
         maxNewTokens: this.options.maxNewTokens,
         sample: attempt === 0 ? undefined : { temperature: this.options.retryTemperature },
-      });
+      };
+      const { raw, text, dropped } = await this.write(messages, clip.frames, opts);
       attempts.push(raw);
-      const verdict = validateMemory(raw, window.map((m) => m.text), this.options.rules);
+      if (!text.trim() && raw.trim()) {
+        lastReason = `uncertain: the model was unsure of every detail it wrote (${dropped.join(', ')})`;
+        continue;
+      }
+      const verdict = validateMemory(text, window.map((m) => m.text), this.options.rules);
       if (verdict.ok) {
         const memory: MemoryRecord = {
           streamId: clip.streamId,
@@ -79,7 +87,7 @@ export class Memorizer {
           adapterVersion: this.options.adapterVersion,
         };
         this.history.set(clip.streamId, [...window, { t0: clip.t0, t1: clip.t1, text: verdict.text }].slice(-this.options.window));
-        return { ok: true, memory, repairs: verdict.repairs };
+        return { ok: true, memory, repairs: [...(dropped.length ? [`dropped uncertain ${dropped.join(', ')}`] : []), ...verdict.repairs] };
       }
       lastReason = `${verdict.reason}: ${verdict.detail}`;
     }
@@ -87,5 +95,17 @@ export class Memorizer {
       ok: false,
       rejected: { streamId: clip.streamId, clipIndex: clip.clipIndex, t0: clip.t0, t1: clip.t1, reason: lastReason, attempts },
     };
+  }
+
+  /** One attempt: the model's text, and that text without the details it was unsure of (when its spec says how sure). */
+  private async write(messages: ChatMessage[], frames: RgbFrame[], opts: GenerateOptions): Promise<{ raw: string; text: string; dropped: string[] }> {
+    const thresholds = this.model.spec.confidence;
+    if (!thresholds || !this.model.generateScored) {
+      const raw = await this.model.generate(messages, frames, opts);
+      return { raw, text: raw, dropped: [] };
+    }
+    const scored = await this.model.generateScored(messages, frames, opts);
+    const repaired = dropUncertainNames(scored.text, scored.tokens, thresholds);
+    return { raw: scored.text, text: repaired.text, dropped: repaired.removed };
   }
 }

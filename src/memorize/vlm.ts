@@ -4,7 +4,7 @@
  * in the browser worker alike.
  */
 import {
-  AutoModelForImageTextToText, AutoProcessor, RawImage, Tensor, TextStreamer, cat,
+  AutoModelForImageTextToText, AutoProcessor, LogitsProcessor, LogitsProcessorList, RawImage, Tensor, TextStreamer, cat,
 } from '@huggingface/transformers';
 import { bindSteer, sessionHasSteer, type SteerHandle } from './steer-binding';
 import { fixTextOnlyRopeDelta } from './text-rope-fix';
@@ -47,6 +47,46 @@ export interface GenerateOptions {
   /** Omit for greedy decoding. */
   sample?: { temperature: number; topK?: number };
   onToken?: (text: string) => void;
+}
+
+function processorList(processor: LogitsProcessor): LogitsProcessorList {
+  const list = new LogitsProcessorList();
+  list.push(processor);
+  return list;
+}
+
+/** A generated text with the log-probability the model gave each of its tokens. */
+export interface ScoredText {
+  text: string;
+  /** One entry per generated token: `end` = character offset in `text` just after it. */
+  tokens: TokenLogProb[];
+}
+
+export interface TokenLogProb {
+  end: number;
+  logProb: number;
+}
+
+/**
+ * Keeps, at each generation step, the log-softmax of the scores the sampler picks from (after the
+ * other processors, so a sampling temperature is included); the chosen token is looked up after
+ * generation, from the output ids.
+ */
+class StepLogProbs extends LogitsProcessor {
+  readonly steps: Float32Array[] = [];
+
+  override _call(_inputIds: bigint[][], logits: Tensor): Tensor {
+    const vocab = logits.dims.at(-1)!;
+    const all = logits.data as Float32Array;
+    const row = all.subarray(all.length - vocab);
+    let max = -Infinity;
+    for (const v of row) max = Math.max(max, v);
+    let z = 0;
+    for (const v of row) z += Math.exp(v - max);
+    const logZ = max + Math.log(z);
+    this.steps.push(Float32Array.from(row, (v) => v - logZ));
+    return logits;
+  }
 }
 
 export class Vlm {
@@ -129,6 +169,20 @@ export class Vlm {
   }
 
   async generate(messages: ChatMessage[], frames: RgbFrame[], opts: GenerateOptions = {}): Promise<string> {
+    return (await this.run(messages, frames, opts, null)).text;
+  }
+
+  /** As `generate`, with how sure the model was of each token it wrote. */
+  async generateScored(messages: ChatMessage[], frames: RgbFrame[], opts: GenerateOptions = {}): Promise<ScoredText> {
+    const recorder = new StepLogProbs();
+    const { text, ids } = await this.run(messages, frames, opts, recorder);
+    const decode = (n: number) => this.processor.tokenizer.batch_decode([ids.slice(0, n)], { skip_special_tokens: true })[0];
+    // Offsets from decoding each prefix: byte-level tokens need not decode to whole characters alone.
+    const tokens = ids.map((id, k) => ({ end: decode(k + 1).length, logProb: recorder.steps[k]?.[Number(id)] ?? 0 }));
+    return { text, tokens };
+  }
+
+  private async run(messages: ChatMessage[], frames: RgbFrame[], opts: GenerateOptions, recorder: StepLogProbs | null): Promise<{ text: string; ids: bigint[] }> {
     const inputs = await this.cachedInputs(messages, frames);
     const promptLength = inputs.input_ids.dims[1];
     const streamer = opts.onToken
@@ -146,9 +200,11 @@ export class Vlm {
       temperature: opts.sample?.temperature ?? 1,
       top_k: opts.sample?.topK ?? 0,
       streamer,
+      ...(recorder ? { logits_processor: processorList(recorder) } : {}),
     });
     const newTokens = (out as unknown as { slice(...a: unknown[]): Tensor }).slice(null, [promptLength, null]);
-    return this.processor.tokenizer.batch_decode(newTokens, { skip_special_tokens: true })[0];
+    const text = this.processor.tokenizer.batch_decode(newTokens, { skip_special_tokens: true })[0];
+    return { text, ids: [...(newTokens.data as BigInt64Array)] };
   }
 
   /**

@@ -117,6 +117,20 @@ describe('completion log-probabilities (what DPO compares)', () => {
   });
 });
 
+describe('generation with token log-probabilities (what the confidence repair reads)', () => {
+  it('writes what generate writes, with offsets covering the text and log-probabilities that sum to the teacher-forced one', async () => {
+    const frames = clipFrames(5, 40, 50);
+    const messages = memorizeMessages({ t0: 40, t1: 50, imageCount: imageCount(frames.length, spec.frame.framesPerImage), window: [] });
+    const scored = await vlm.generateScored(messages, frames);
+    expect(scored.text).toBe(await vlm.generate(messages, frames));
+    expect(scored.tokens.at(-1)!.end).toBe(scored.text.length);
+    expect(scored.tokens.every((t, k) => t.logProb <= 0 && (k === 0 || t.end >= scored.tokens[k - 1]!.end))).toBe(true);
+    // greedy ends on the end-of-turn token, which completionLogProb also scores
+    const sum = scored.tokens.reduce((a, t) => a + t.logProb, 0);
+    expect(sum).toBeCloseTo(await vlm.completionLogProb(messages, frames, scored.text), 3);
+  });
+});
+
 describe('steer input through transformers.js', () => {
   it('a zero steer leaves logits unchanged; a non-zero one changes them', async () => {
     const frames = clipFrames(5, 10, 20);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Memorizer, type TextGenerator } from '../../src/memorize/memorizer';
 import { fitFrame, clipFrameTimes } from '../../src/memorize/frames';
 import type { ChatMessage } from '../../src/memorize/prompt';
-import type { GenerateOptions } from '../../src/memorize/vlm';
+import type { GenerateOptions, ScoredText } from '../../src/memorize/vlm';
 import type { Clip } from '../../src/memorize/types';
 
 /** Replays fixed outputs so the policy around the model (window, retries, rejection) is testable. */
@@ -13,6 +13,22 @@ class ScriptedModel implements TextGenerator {
   async generate(messages: ChatMessage[], _frames: unknown[], opts?: GenerateOptions) {
     this.calls.push({ messages, opts });
     return this.outputs.shift() ?? '';
+  }
+}
+
+/** Scripted outputs with token log-probabilities: one token per word, `NAME?` marks a name the model was unsure of. */
+class ScriptedScoredModel extends ScriptedModel {
+  override readonly spec = { id: 'scripted', frame: { perClip: 1 }, confidence: { name: -1 } };
+  async generateScored(messages: ChatMessage[], frames: unknown[], opts?: GenerateOptions): Promise<ScoredText> {
+    const marked = await this.generate(messages, frames, opts);
+    const text = marked.replace(/\?/g, '');
+    const tokens: ScoredText['tokens'] = [];
+    let end = 0;
+    for (const m of marked.matchAll(/ ?[^ ]+/g)) {
+      end += m[0].replace(/\?/g, '').length;
+      tokens.push({ end, logProb: m[0].includes('?') ? -2 : -0.05 });
+    }
+    return { text, tokens };
   }
 }
 
@@ -62,6 +78,32 @@ describe('memorizer policy', () => {
     await m.memorize(clip(0));
     const r = await m.memorize(clip(1));
     expect(r).toMatchObject({ ok: false, rejected: { reason: expect.stringMatching(/repeated/) } });
+  });
+});
+
+describe('memorizer with a model that reports how sure it was', () => {
+  it('stores the memory without the names the model was unsure of, notes the repair, and shows that text in the window', async () => {
+    const model = new ScriptedScoredModel(['KIWI?, a small red circle, appears; a square labeled OAK leaves.', 'OAK moves to left.']);
+    const m = new Memorizer(model);
+    const r = await m.memorize(clip(0));
+    expect(r).toMatchObject({ ok: true, memory: { text: 'A small red circle appears; a square labeled OAK leaves.' } });
+    expect(r.ok && r.repairs).toEqual(['dropped uncertain name KIWI']);
+    await m.memorize(clip(1));
+    expect(userText(model.calls[1]!.messages)).toContain('[0:00-0:10] A small red circle appears; a square labeled OAK leaves.');
+  });
+
+  it('retries with sampling when it was unsure of every name it wrote, and says so when no attempt is left', async () => {
+    const model = new ScriptedScoredModel(['PLUM? appears.', 'ZED? leaves.', 'TUSK? moves to top.']);
+    const r = await new Memorizer(model).memorize(clip(0));
+    expect(model.calls.map((c) => c.opts?.sample === undefined)).toEqual([true, false, false]);
+    expect(r).toMatchObject({ ok: false, rejected: { reason: expect.stringMatching(/^uncertain: .*TUSK/), attempts: ['PLUM appears.', 'ZED leaves.', 'TUSK moves to top.'] } });
+  });
+
+  it('keeps every name when the spec has no calibrated confidence', async () => {
+    const model = new ScriptedScoredModel(['KIWI? appears.']);
+    Object.assign(model, { spec: { id: 'scripted', frame: { perClip: 1 } } });
+    const r = await new Memorizer(model).memorize(clip(0));
+    expect(r).toMatchObject({ ok: true, memory: { text: 'KIWI? appears.' } });
   });
 });
 

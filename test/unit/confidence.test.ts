@@ -1,0 +1,59 @@
+/**
+ * Names the model was unsure of leave the memory; the rest of the sentence stays and stays
+ * grammatical, and a memory the model was sure of is returned untouched.
+ */
+import { describe, expect, it } from 'vitest';
+import { dropUncertainNames, isName, lowestLogProb } from '../../src/memorize/confidence';
+import type { TokenLogProb } from '../../src/memorize/vlm';
+
+/** One token per word (with its leading space) and per punctuation mark; `unsure` words get that log-probability. */
+function tokensOf(text: string, unsure: Record<string, number> = {}): TokenLogProb[] {
+  const tokens: TokenLogProb[] = [];
+  for (const m of text.matchAll(/ ?[A-Za-z0-9]+|[.,;]/g)) tokens.push({ end: m.index! + m[0].length, logProb: unsure[m[0].trim()] ?? -0.01 });
+  return tokens;
+}
+
+const T = { name: -1 };
+
+describe('dropUncertainNames', () => {
+  it('returns a memory the model was sure of unchanged', () => {
+    const text = 'KIWI, a small red circle, appears at left; a blue square labeled ZAP leaves. Nothing else changes.';
+    expect(dropUncertainNames(text, tokensOf(text), T)).toEqual({ text, removed: [] });
+  });
+
+  it('cuts an uncertain name out of an apposition or a tag and keeps what else the clause says', () => {
+    const text = 'KIWI, a small red circle, appears at left; a blue square labeled ZAP leaves from top.';
+    const r = dropUncertainNames(text, tokensOf(text, { KIWI: -2.3, ZAP: -1.2 }), T);
+    expect(r.text).toBe('A small red circle appears at left; a blue square leaves from top.');
+    expect(r.removed).toEqual(['name KIWI', 'name ZAP']);
+  });
+
+  it('drops a clause whose subject is only the uncertain name, and a sentence left empty', () => {
+    const text = 'PLUM appears at center; a red ring labeled OAK moves to right. TUSK leaves.';
+    const r = dropUncertainNames(text, tokensOf(text, { PLUM: -3, TUSK: -1.01 }), T);
+    expect(r.text).toBe('A red ring labeled OAK moves to right.');
+    expect(r.removed).toEqual(['clause "PLUM appears at center" (uncertain name PLUM)', 'clause "TUSK leaves" (uncertain name TUSK)']);
+  });
+
+  it('judges a name by its least likely token, and never takes the article "A" for a name', () => {
+    const text = 'A cross labeled R2 appears.';
+    // "R2" as two tokens, " R" sure and "2" not
+    const tokens: TokenLogProb[] = [
+      { end: 1, logProb: -5 }, { end: 7, logProb: -0.1 }, { end: 15, logProb: -0.1 },
+      { end: 17, logProb: -0.1 }, { end: 18, logProb: -1.5 }, { end: 26, logProb: -0.1 }, { end: 27, logProb: -0.1 },
+    ];
+    expect(lowestLogProb(tokens, 16, 18)).toBe(-1.5);
+    expect(dropUncertainNames(text, tokens, T).text).toBe('A cross appears.');
+    expect(dropUncertainNames(text, tokens, { name: -2 }).text).toBe(text);
+  });
+
+  it('returns empty text when every clause depended on an uncertain name', () => {
+    const text = 'ZED appears.';
+    expect(dropUncertainNames(text, tokensOf(text, { ZED: -4 }), T).text).toBe('');
+  });
+
+  it('reads names as upper-case words of 1-4 letters and digits', () => {
+    expect(['KIWI', 'R2', 'T42', 'X'].every(isName)).toBe(true);
+    expect(['A', 'I', 'Kiwi', 'KIWIS', '42', 'red'].some(isName)).toBe(false);
+  });
+});
