@@ -111,6 +111,8 @@ export interface EvalOptions {
   /** The answering model; default the one `vlm`'s spec names (see Vlm.answerer). */
   answerer?: Vlm;
   window?: number;
+  /** The memorizer's dropNamesBelow (src/memorize/confidence.ts); default keep every name. */
+  dropNamesBelow?: number | null;
   log?: (line: string) => void;
 }
 
@@ -156,7 +158,7 @@ export async function evaluate(manifestPaths: string[], opts: EvalOptions = {}):
         const questions = manifest.questions.filter((q) => set === 'all' || (set === 'first-half' ? q.t < half : q.t >= half));
         // With a half-stream question set, the adapter exists only from the middle of the stream on.
         const adapterFrom = set === 'all' ? 0 : half;
-        const memorizer = new Memorizer(vlm, { window: name === 'isolated' ? 0 : (opts.window ?? 2), adapterVersion: opts.adapter?.version ?? 0 });
+        const memorizer = new Memorizer(vlm, { window: name === 'isolated' ? 0 : (opts.window ?? 2), adapterVersion: opts.adapter?.version ?? 0, dropNamesBelow: opts.dropNamesBelow ?? null });
         let run: StreamRun;
         try {
           run = await runStream(

@@ -23,6 +23,8 @@ export interface MemorizeRunOptions {
   adapterVersion?: number;
   window?: number;
   maxClips?: number;
+  /** Drop names the model gave a log-probability under this (src/memorize/confidence.ts); default keep all. */
+  dropNamesBelow?: number | null;
   onClip?: (done: number, total: number, memory: MemoryRecord | null) => void;
   vlm?: Vlm;
 }
@@ -61,7 +63,7 @@ export async function memorizeManifest(manifestPath: string, opts: MemorizeRunOp
     generate: (...a: Parameters<Vlm['generate']>) => time(() => vlm.generate(...a)),
     generateScored: (...a: Parameters<Vlm['generateScored']>) => time(() => vlm.generateScored(...a)),
   };
-  const memorizer = new Memorizer(timed, { window: opts.window ?? 2, adapterVersion: opts.adapterVersion ?? 0 });
+  const memorizer = new Memorizer(timed, { window: opts.window ?? 2, adapterVersion: opts.adapterVersion ?? 0, dropNamesBelow: opts.dropNamesBelow ?? null });
   const source = openManifestFrames(manifest);
   const duration = manifest.video.durationSeconds;
   const clipSeconds = manifest.clipSeconds;
@@ -107,7 +109,7 @@ async function main() {
   const manifestPath = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
   const out = flag('out');
   if (!manifestPath || !out) {
-    console.error('usage: npm run memorize -- MANIFEST --out FILE.json [--model ID] [--steer FILE.json] [--window N]');
+    console.error('usage: npm run memorize -- MANIFEST --out FILE.json [--model ID] [--steer FILE.json] [--window N] [--drop-names-below LOGPROB]');
     process.exit(2);
   }
   const steerFile = flag('steer');
@@ -117,6 +119,7 @@ async function main() {
     steer,
     window: flag('window') ? Number(flag('window')) : undefined,
     maxClips: flag('max-clips') ? Number(flag('max-clips')) : undefined,
+    dropNamesBelow: flag('drop-names-below') ? Number(flag('drop-names-below')) : undefined,
     onClip: (done, total, m) => process.stderr.write(`\r[${done}/${total}] ${m ? m.text.slice(0, 70).padEnd(70) : '(rejected)'.padEnd(70)}`),
   });
   process.stderr.write('\n');

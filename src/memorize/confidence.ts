@@ -6,8 +6,8 @@
  *
  * The details are names, read as plain English rather than any one model's grammar: upper-case
  * words of 1-4 letters and digits (labels, text read off the screen), except "A" and "I". A name is
- * uncertain when the lowest log-probability among its tokens is below the model's threshold
- * (`ModelSpec.confidence`, calibrated per model on tuning streams). An uncertain name in an
+ * uncertain when the lowest log-probability among its tokens is below a threshold (the memorizer's
+ * `dropNamesBelow`; off by default, see models/README.md, "Confidence"). An uncertain name in an
  * apposition ("KIWI, a red circle, appears") or a tag ("a red circle labeled KIWI") is cut out of
  * its clause; a clause whose subject is only the name is dropped.
  *
@@ -15,11 +15,6 @@
  * precision by under a point at any threshold (models/README.md, "Confidence").
  */
 import type { TokenLogProb } from './vlm';
-
-export interface ConfidenceThresholds {
-  /** Lowest log-probability a name's tokens may have. */
-  name: number;
-}
 
 export interface ConfidenceRepair {
   text: string;
@@ -71,13 +66,13 @@ function sentencesOf(text: string): Span[][] {
 }
 
 /** One clause with its uncertain names cut out, or null when it cannot stand without one. */
-function repairClause(text: string, span: Span, tokens: readonly TokenLogProb[], t: ConfidenceThresholds, removed: string[]): string | null {
+function repairClause(text: string, span: Span, tokens: readonly TokenLogProb[], minLogProb: number, removed: string[]): string | null {
   let clause = text.slice(span.start, span.end).trim();
   const offset = span.start + text.slice(span.start, span.end).indexOf(clause);
   for (const m of clause.matchAll(NAME)) {
     if (NOT_NAMES.has(m[0])) continue;
     const at = offset + m.index!;
-    if (lowestLogProb(tokens, at, at + m[0].length) >= t.name) continue;
+    if (lowestLogProb(tokens, at, at + m[0].length) >= minLogProb) continue;
     const apposition = new RegExp(`^${m[0]}, (an? [^,]+),`);
     const tag = new RegExp(` (?:labeled|labelled|named|called|reading) ${m[0]}\\b`);
     if (apposition.test(clause)) clause = clause.replace(apposition, '$1');
@@ -92,11 +87,11 @@ function repairClause(text: string, span: Span, tokens: readonly TokenLogProb[],
 }
 
 /** The memory without the names the model was unsure of (see above); unchanged when it was sure of all. */
-export function dropUncertainNames(text: string, tokens: readonly TokenLogProb[], thresholds: ConfidenceThresholds): ConfidenceRepair {
+export function dropUncertainNames(text: string, tokens: readonly TokenLogProb[], minLogProb: number): ConfidenceRepair {
   const removed: string[] = [];
   const sentences: string[] = [];
   for (const clauses of sentencesOf(text)) {
-    const kept = clauses.map((c) => repairClause(text, c, tokens, thresholds, removed)).filter((c): c is string => !!c);
+    const kept = clauses.map((c) => repairClause(text, c, tokens, minLogProb, removed)).filter((c): c is string => !!c);
     if (!kept.length) continue;
     const body = kept.join('; ');
     sentences.push(body[0]!.toUpperCase() + body.slice(1) + '.');

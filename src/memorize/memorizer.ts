@@ -8,15 +8,15 @@ import { imageCount } from './frames';
 import { validateMemory, DEFAULT_RULES, type FormatRules } from './validate';
 import type { Clip, MemoryRecord, RejectedClip } from './types';
 import type { GenerateOptions, ScoredText } from './vlm';
-import { dropUncertainNames, type ConfidenceThresholds } from './confidence';
+import { dropUncertainNames } from './confidence';
 import type { ChatMessage } from './prompt';
 import type { RgbFrame } from './types';
 
 /** What the memorizer needs from a model; Vlm implements it, tests may pass a scripted one. */
 export interface TextGenerator {
-  readonly spec: { id: string; frame: { perClip: number; framesPerImage?: 1 | 2 }; confidence?: ConfidenceThresholds };
+  readonly spec: { id: string; frame: { perClip: number; framesPerImage?: 1 | 2 } };
   generate(messages: ChatMessage[], frames: RgbFrame[], opts?: GenerateOptions): Promise<string>;
-  /** With token log-probabilities; needed to drop uncertain details when the spec has `confidence`. */
+  /** With token log-probabilities; needed for `dropNamesBelow`. */
   generateScored?(messages: ChatMessage[], frames: RgbFrame[], opts?: GenerateOptions): Promise<ScoredText>;
 }
 
@@ -29,6 +29,11 @@ export interface MemorizerOptions {
   maxNewTokens: number;
   rules: FormatRules;
   adapterVersion: number;
+  /**
+   * Drop names the model gave a log-probability under this (src/memorize/confidence.ts); null =
+   * keep every name. Off by default: it raises fact precision but costs answers (models/README.md).
+   */
+  dropNamesBelow: number | null;
 }
 
 export const DEFAULT_MEMORIZER_OPTIONS: MemorizerOptions = {
@@ -38,6 +43,7 @@ export const DEFAULT_MEMORIZER_OPTIONS: MemorizerOptions = {
   maxNewTokens: 48,
   rules: DEFAULT_RULES,
   adapterVersion: 0,
+  dropNamesBelow: null,
 };
 
 export type MemorizeResult = { ok: true; memory: MemoryRecord; repairs: string[] } | { ok: false; rejected: RejectedClip };
@@ -97,15 +103,15 @@ export class Memorizer {
     };
   }
 
-  /** One attempt: the model's text, and that text without the details it was unsure of (when its spec says how sure). */
+  /** One attempt: the model's text, and that text without the names it was unsure of (with dropNamesBelow). */
   private async write(messages: ChatMessage[], frames: RgbFrame[], opts: GenerateOptions): Promise<{ raw: string; text: string; dropped: string[] }> {
-    const thresholds = this.model.spec.confidence;
-    if (!thresholds || !this.model.generateScored) {
+    const threshold = this.options.dropNamesBelow;
+    if (threshold === null || !this.model.generateScored) {
       const raw = await this.model.generate(messages, frames, opts);
       return { raw, text: raw, dropped: [] };
     }
     const scored = await this.model.generateScored(messages, frames, opts);
-    const repaired = dropUncertainNames(scored.text, scored.tokens, thresholds);
+    const repaired = dropUncertainNames(scored.text, scored.tokens, threshold);
     return { raw: scored.text, text: repaired.text, dropped: repaired.removed };
   }
 }

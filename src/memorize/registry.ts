@@ -4,8 +4,6 @@
  * `models/`; real checkpoints come from the Hugging Face hub (or `models/` once self-hosted).
  */
 
-import type { ConfidenceThresholds } from './confidence';
-
 export type Dtype = 'fp32' | 'fp16' | 'q8' | 'q4' | 'q4f16';
 
 export interface ModelSpec {
@@ -31,12 +29,6 @@ export interface ModelSpec {
   steerPrepared: boolean;
   /** How questions are answered from memory text (see src/recall). */
   answer: AnswerSettings;
-  /**
-   * Names in a new memory the model was unsure of are dropped (src/memorize/confidence.ts).
-   * Thresholds are log-probabilities calibrated for this model on tuning streams; absent = keep
-   * everything the model writes (no calibration yet).
-   */
-  confidence?: ConfidenceThresholds;
 }
 
 export interface AnswerSettings {
@@ -68,9 +60,6 @@ const FIXTURE_SPEC: ModelSpec = {
   steerPrepared: true,
   // It reads a few short lines well: retrieval picks the clauses that name what is asked about.
   answer: { modelId: ANSWER_FIXTURE_ID, contextLines: 4, unit: 'clause' },
-  // Calibrated on tuning seeds 1-10 (models/README.md, "Confidence"): names the fixture gives under
-  // e^-1 = 37% are dropped; stricter thresholds raise fact precision further but cost answers.
-  confidence: { name: -1 },
 };
 
 export const MODEL_REGISTRY: ModelSpec[] = [
@@ -117,7 +106,6 @@ export const ANSWER_MODELS: ModelSpec[] = [
     id: ANSWER_FIXTURE_ID,
     label: 'TaskMem answering fixture (tiny, reads synthetic-world memories)',
     answer: { contextLines: 4, unit: 'clause' },
-    confidence: undefined,
   },
 ];
 

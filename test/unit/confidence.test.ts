@@ -13,7 +13,7 @@ function tokensOf(text: string, unsure: Record<string, number> = {}): TokenLogPr
   return tokens;
 }
 
-const T = { name: -1 };
+const T = -1;
 
 describe('dropUncertainNames', () => {
   it('returns a memory the model was sure of unchanged', () => {
@@ -44,7 +44,7 @@ describe('dropUncertainNames', () => {
     ];
     expect(lowestLogProb(tokens, 16, 18)).toBe(-1.5);
     expect(dropUncertainNames(text, tokens, T).text).toBe('A cross appears.');
-    expect(dropUncertainNames(text, tokens, { name: -2 }).text).toBe(text);
+    expect(dropUncertainNames(text, tokens, -2).text).toBe(text);
   });
 
   it('returns empty text when every clause depended on an uncertain name', () => {

@@ -18,7 +18,6 @@ class ScriptedModel implements TextGenerator {
 
 /** Scripted outputs with token log-probabilities: one token per word, `NAME?` marks a name the model was unsure of. */
 class ScriptedScoredModel extends ScriptedModel {
-  override readonly spec = { id: 'scripted', frame: { perClip: 1 }, confidence: { name: -1 } };
   async generateScored(messages: ChatMessage[], frames: unknown[], opts?: GenerateOptions): Promise<ScoredText> {
     const marked = await this.generate(messages, frames, opts);
     const text = marked.replace(/\?/g, '');
@@ -84,7 +83,7 @@ describe('memorizer policy', () => {
 describe('memorizer with a model that reports how sure it was', () => {
   it('stores the memory without the names the model was unsure of, notes the repair, and shows that text in the window', async () => {
     const model = new ScriptedScoredModel(['KIWI?, a small red circle, appears; a square labeled OAK leaves.', 'OAK moves to left.']);
-    const m = new Memorizer(model);
+    const m = new Memorizer(model, { dropNamesBelow: -1 });
     const r = await m.memorize(clip(0));
     expect(r).toMatchObject({ ok: true, memory: { text: 'A small red circle appears; a square labeled OAK leaves.' } });
     expect(r.ok && r.repairs).toEqual(['dropped uncertain name KIWI']);
@@ -94,14 +93,13 @@ describe('memorizer with a model that reports how sure it was', () => {
 
   it('retries with sampling when it was unsure of every name it wrote, and says so when no attempt is left', async () => {
     const model = new ScriptedScoredModel(['PLUM? appears.', 'ZED? leaves.', 'TUSK? moves to top.']);
-    const r = await new Memorizer(model).memorize(clip(0));
+    const r = await new Memorizer(model, { dropNamesBelow: -1 }).memorize(clip(0));
     expect(model.calls.map((c) => c.opts?.sample === undefined)).toEqual([true, false, false]);
     expect(r).toMatchObject({ ok: false, rejected: { reason: expect.stringMatching(/^uncertain: .*TUSK/), attempts: ['PLUM appears.', 'ZED leaves.', 'TUSK moves to top.'] } });
   });
 
-  it('keeps every name when the spec has no calibrated confidence', async () => {
+  it('keeps every name by default', async () => {
     const model = new ScriptedScoredModel(['KIWI? appears.']);
-    Object.assign(model, { spec: { id: 'scripted', frame: { perClip: 1 } } });
     const r = await new Memorizer(model).memorize(clip(0));
     expect(r).toMatchObject({ ok: true, memory: { text: 'KIWI? appears.' } });
   });
