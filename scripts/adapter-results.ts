@@ -4,7 +4,10 @@
  * that type; `adapter:train` on the questions of each stream's first half only; then the second
  * half's questions scored with the adapter and without it, side by side in one run.
  *
- *   npm run adapter:results [-- --focus color,position --seeds 7001,...,7008 --minutes 6 --write]
+ *   npm run adapter:results [-- --focus color,position --seeds 7001,...,7008 --minutes 6 --variants default,steps360,t0.7 --write]
+ *
+ * --variants adds rows trained otherwise on the same streams (what was tried): stepsN = N SPSA
+ * steps instead of the default, tX = candidates sampled at temperature X.
  *
  * Defaults use the evaluation seeds (never tuned on); pass --seeds from TUNING_SEEDS while tuning.
  */
@@ -14,6 +17,7 @@ import { join } from 'node:path';
 import { writeWorldStream } from './lib/world-files';
 import { evaluate, pct, type MemorizerReport } from './eval';
 import { trainAdapter } from './adapter-train';
+import { DEFAULT_COLLECT, DEFAULT_STEER_TRAINING } from '../src/adapter/phase-two';
 import { useLocalModels } from './lib/node-models';
 import { Vlm } from '../src/memorize/vlm';
 import { FIXTURE_MODEL_ID, getModelSpec } from '../src/memorize/registry';
@@ -26,6 +30,14 @@ const focuses = (flag('focus') ?? 'color,position').split(',') as QuestionType[]
 const seeds = flag('seeds')?.split(',').map(Number) ?? EVALUATION_SEEDS.slice(0, 8);
 const minutes = Number(flag('minutes') ?? 6);
 const steps = flag('steps') ? Number(flag('steps')) : undefined;
+interface Variant { name: string; steps?: number; temperature?: number }
+const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name) => {
+  if (name === 'default') return { name, steps };
+  if (/^steps\d+$/.test(name)) return { name, steps: Number(name.slice(5)) };
+  if (/^t\d*\.?\d+$/.test(name)) return { name, steps, temperature: Number(name.slice(1)) };
+  throw new Error(`unknown variant '${name}': default, stepsN or tX`);
+});
+const describeVariant = (v: Variant) => (v.name === 'default' ? `default (${steps ?? DEFAULT_STEER_TRAINING.steps} steps, T ${DEFAULT_COLLECT.temperature})` : v.steps && v.name.startsWith('steps') ? `${v.steps} steps` : `candidates at T ${v.temperature}`);
 const RESULTS = 'docs/results.md';
 const START = '<!-- adapter:start (written by npm run adapter:results -- --write) -->';
 const END = '<!-- adapter:end -->';
@@ -53,24 +65,26 @@ try {
   for (const focus of focuses) {
     const manifests: string[] = [];
     for (const seed of seeds) manifests.push((await writeWorldStream({ seed, outDir: join(dir, `${focus}-${seed}`), minutes, focus, video: false, questionsPerMinute: 8 })).manifestPath);
-    const started = Date.now();
-    const adapter = await trainAdapter(manifests, { vlm, steps, log: (l) => process.stderr.write(`[${focus}] ${l}\n`) });
-    const trainSeconds = (Date.now() - started) / 1000;
-    const file = join(dir, `adapter-${focus}.json`);
-    writeFileSync(file, JSON.stringify(adapter));
     const [base] = await evaluate(manifests, { vlm, answerer, memorizers: ['taskmem'], questions: 'second-half' });
-    const [tuned] = await evaluate(manifests, {
-      vlm, answerer, memorizers: ['taskmem'], questions: 'second-half',
-      adapter: { vector: Float32Array.from(adapter.vector), version: adapter.version, source: file },
-    });
-    const others = QUESTION_TYPES.filter((t) => t !== focus);
-    const f0 = accuracy(base!, [focus]), f1 = accuracy(tuned!, [focus]);
-    const o0 = accuracy(base!, others), o1 = accuracy(tuned!, others);
-    const m = adapter.metrics;
-    rows.push(`| ${focus} | ${f0.questions} | ${pct(f0.accuracy)} | ${pct(f1.accuracy)} | **${points(f0.accuracy, f1.accuracy)}** | ${o0.questions} | ${pct(o0.accuracy)} | ${pct(o1.accuracy)} | **${points(o0.accuracy, o1.accuracy)}** | ${pct(base!.answerInMemory)} -> ${pct(tuned!.answerInMemory)} | ${base!.factPrecision?.toFixed(3)} -> ${tuned!.factPrecision?.toFixed(3)} | ${adapter.trainedOn.pairs} | ${m.lossBefore!.toFixed(3)} -> ${m.lossAfter!.toFixed(3)} | ${trainSeconds.toFixed(0)} |`);
-    const perType = QUESTION_TYPES.map((t) => `${t} ${pct(base!.table.byType[t]?.accuracy)} -> ${pct(tuned!.table.byType[t]?.accuracy)} (${base!.table.byType[t]?.questions ?? 0})`).join(', ');
-    details.push(`- focus ${focus}: first-half tasks by inferred type ${JSON.stringify(adapter.trainedOn.taskTypes)}; second-half accuracy per type (questions): ${perType}; |v| = ${m.norm!.toFixed(3)}, pair accuracy after training ${pct(m.pairAccuracyAfter)}.`);
-    console.log(rows[rows.length - 1]);
+    for (const variant of variants) {
+      const started = Date.now();
+      const adapter = await trainAdapter(manifests, { vlm, steps: variant.steps, temperature: variant.temperature, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
+      const trainSeconds = (Date.now() - started) / 1000;
+      const file = join(dir, `adapter-${focus}-${variant.name}.json`);
+      writeFileSync(file, JSON.stringify(adapter));
+      const [tuned] = await evaluate(manifests, {
+        vlm, answerer, memorizers: ['taskmem'], questions: 'second-half',
+        adapter: { vector: Float32Array.from(adapter.vector), version: adapter.version, source: file },
+      });
+      const others = QUESTION_TYPES.filter((t) => t !== focus);
+      const f0 = accuracy(base!, [focus]), f1 = accuracy(tuned!, [focus]);
+      const o0 = accuracy(base!, others), o1 = accuracy(tuned!, others);
+      const m = adapter.metrics;
+      rows.push(`| ${focus} | ${describeVariant(variant)} | ${f0.questions} | ${pct(f0.accuracy)} | ${pct(f1.accuracy)} | **${points(f0.accuracy, f1.accuracy)}** | ${o0.questions} | ${pct(o0.accuracy)} | ${pct(o1.accuracy)} | **${points(o0.accuracy, o1.accuracy)}** | ${pct(base!.answerInMemory)} -> ${pct(tuned!.answerInMemory)} | ${base!.factPrecision?.toFixed(3)} -> ${tuned!.factPrecision?.toFixed(3)} | ${adapter.trainedOn.pairs} | ${m.lossBefore!.toFixed(3)} -> ${m.lossAfter!.toFixed(3)} | ${trainSeconds.toFixed(0)} |`);
+      const perType = QUESTION_TYPES.map((t) => `${t} ${pct(base!.table.byType[t]?.accuracy)} -> ${pct(tuned!.table.byType[t]?.accuracy)} (${base!.table.byType[t]?.questions ?? 0})`).join(', ');
+      details.push(`- focus ${focus}, ${describeVariant(variant)}: first-half tasks by inferred type ${JSON.stringify(adapter.trainedOn.taskTypes)}; second-half accuracy per type (questions): ${perType}; |v| = ${m.norm!.toFixed(3)}, pair accuracy after training ${pct(m.pairAccuracyAfter)}.`);
+      console.log(rows[rows.length - 1]);
+    }
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
@@ -82,8 +96,8 @@ const block = [
   START,
   `Seeds ${seeds.join(', ')} (${minutes}-minute world streams generated with \`--focus TYPE\`, 8 questions a minute), model \`${FIXTURE_MODEL_ID}\`, Node CPU, measured ${new Date().toISOString().slice(0, 10)}. The adapter is trained on the first half's questions only and applied from the middle of each stream; both columns score the same second-half questions with the same answerer.`,
   '',
-  '| focus | focused questions | accuracy without | with adapter | change (points) | other questions | accuracy without | with adapter | change (points) | answer in memory | fact precision | pairs | DPO loss | train s |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | --- | ---: |',
+  '| focus | training | focused questions | accuracy without | with adapter | change (points) | other questions | accuracy without | with adapter | change (points) | answer in memory | fact precision | pairs | DPO loss | train s |',
+  '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | --- | ---: |',
   ...rows,
   '',
   ...details,

@@ -33,6 +33,8 @@ export interface AdapterTrainOptions {
   modelId?: string;
   steps?: number;
   candidates?: number;
+  /** Sampling temperature of the candidate memories (default DEFAULT_COLLECT's). */
+  temperature?: number;
   seed?: number;
   vlm?: Vlm;
   log?: (line: string) => void;
@@ -79,7 +81,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
         clips.push(clipPromptOf(clip, memorizer.windowFor(manifest.id), spec.frame.framesPerImage));
         await memorizer.memorize(clip);
       }
-      const got = await collectPairs(policy, clips, tasks, { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates });
+      const got = await collectPairs(policy, clips, tasks, { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates, temperature: opts.temperature ?? DEFAULT_COLLECT.temperature });
       pairs.push(...got.pairs);
       clipsUsed += got.clips;
       candidates += got.candidates;
