@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeWorldStream } from './lib/world-files';
 import { evaluate, pct, type MemorizerReport } from './eval';
-import { trainAdapter } from './adapter-train';
+import { trainAdapter, TRAINING_INPUTS_CACHE_BYTES } from './adapter-train';
 import { DEFAULT_COLLECT, DEFAULT_STEER_TRAINING } from '../src/adapter/phase-two';
 import { useLocalModels } from './lib/node-models';
 import { Vlm } from '../src/memorize/vlm';
@@ -56,7 +56,7 @@ const accuracy = (r: MemorizerReport, types: string[]) => {
 const points = (a: number, b: number) => `${(100 * (b - a)) >= 0 ? '+' : ''}${(100 * (b - a)).toFixed(1)}`;
 
 useLocalModels();
-const vlm = await Vlm.load(getModelSpec(FIXTURE_MODEL_ID));
+const vlm = await Vlm.load(getModelSpec(FIXTURE_MODEL_ID), { inputsCacheBytes: TRAINING_INPUTS_CACHE_BYTES });
 const answerer = await vlm.answerer();
 const dir = mkdtempSync(join(tmpdir(), 'taskmem-adapter-results-'));
 const rows: string[] = [];

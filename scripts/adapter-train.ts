@@ -19,6 +19,9 @@ import { inferQuestionType } from '../src/recall/question-type';
 import { clipPromptOf, collectPairs, trainSteer, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, type ClipPrompt, type PolicyModel, type TrainingPair } from '../src/adapter/phase-two';
 import type { RecentTask } from '../src/adapter/reward';
 
+/** Node has room to keep every training clip's preprocessed inputs (about 1.2 MB each for the fixture). */
+export const TRAINING_INPUTS_CACHE_BYTES = 512 * 2 ** 20;
+
 export function policyOf(vlm: Vlm): PolicyModel {
   if (!vlm.steer) throw new Error(`${vlm.spec.id} has no steer input; prepare it with npm run prepare-steer`);
   const steer = vlm.steer;
@@ -55,7 +58,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
   const log = opts.log ?? (() => {});
   const spec = getModelSpec(opts.modelId ?? FIXTURE_MODEL_ID);
   useLocalModels();
-  const vlm = opts.vlm ?? (await Vlm.load(spec));
+  const vlm = opts.vlm ?? (await Vlm.load(spec, { inputsCacheBytes: TRAINING_INPUTS_CACHE_BYTES }));
   const policy = policyOf(vlm);
   const seed = opts.seed ?? 1;
   const pairs: TrainingPair[] = [];

@@ -79,7 +79,7 @@ export async function collectPairs(model: PolicyModel, clips: ClipPrompt[], task
     if (opts.signal?.aborted) break;
     const texts: string[] = [];
     for (let k = 0; k < opts.candidates; k++) {
-      const raw = await model.generate(clip.messages, clip.frames, { maxNewTokens: 48, sample: { temperature: opts.temperature } });
+      const raw = await model.generate(clip.messages, clip.frames, { maxNewTokens: 48, sample: { temperature: opts.temperature }, reuseInputs: true });
       // Only memories the memorizer would store can be preferred or dispreferred.
       const verdict = validateMemory(raw, clip.window, DEFAULT_RULES);
       if (verdict.ok) texts.push(verdict.text);

@@ -20,11 +20,11 @@ export interface LoadOptions {
   device?: Device;
   dtype?: Dtype;
   progress?: (p: { file: string; loaded: number; total: number; status: string }) => void;
-  /** Bytes of preprocessed inputs kept for prompts scored again (Phase Two); default 256 MiB, 0 = none. */
+  /** Bytes of preprocessed inputs kept for prompts scored again (Phase Two); default 64 MiB, 0 = none. */
   inputsCacheBytes?: number;
 }
 
-const DEFAULT_INPUTS_CACHE_BYTES = 256 * 2 ** 20;
+const DEFAULT_INPUTS_CACHE_BYTES = 64 * 2 ** 20;
 
 // transformers.js types are loose for these multimodal classes; keep the casts in one place.
 type AnyModel = {
@@ -47,6 +47,12 @@ export interface GenerateOptions {
   /** Omit for greedy decoding. */
   sample?: { temperature: number; topK?: number };
   onToken?: (text: string) => void;
+  /**
+   * Keep this prompt's preprocessed inputs for the calls that follow with the same messages and
+   * frames (Phase Two samples and scores each clip many times). Live memorization leaves it off,
+   * so the cache does not fill with clips that never come back.
+   */
+  reuseInputs?: boolean;
 }
 
 function processorList(processor: LogitsProcessor): LogitsProcessorList {
@@ -68,24 +74,32 @@ export interface TokenLogProb {
 }
 
 /**
- * Keeps, at each generation step, the log-softmax of the scores the sampler picks from (after the
- * other processors, so a sampling temperature is included); the chosen token is looked up after
- * generation, from the output ids.
+ * The log-probability of each generated token under the scores the sampler picks from (after the
+ * other processors, so a sampling temperature is included). A step's chosen token is only known at
+ * the next step (the last id of its input) or from the output, so one step's scores are held.
  */
 class StepLogProbs extends LogitsProcessor {
-  readonly steps: Float32Array[] = [];
+  readonly logProbs: number[] = [];
+  private held: { row: Float32Array; logZ: number } | null = null;
 
-  override _call(_inputIds: bigint[][], logits: Tensor): Tensor {
+  override _call(inputIds: bigint[][], logits: Tensor): Tensor {
+    if (this.held) this.take(inputIds[0]!.at(-1)!);
     const vocab = logits.dims.at(-1)!;
     const all = logits.data as Float32Array;
-    const row = all.subarray(all.length - vocab);
+    const row = Float32Array.from(all.subarray(all.length - vocab));
     let max = -Infinity;
     for (const v of row) max = Math.max(max, v);
     let z = 0;
     for (const v of row) z += Math.exp(v - max);
-    const logZ = max + Math.log(z);
-    this.steps.push(Float32Array.from(row, (v) => v - logZ));
+    this.held = { row, logZ: max + Math.log(z) };
     return logits;
+  }
+
+  /** Records the held step's chosen token; the caller passes the last generated id at the end. */
+  take(chosen: bigint) {
+    if (!this.held) return;
+    this.logProbs.push(this.held.row[Number(chosen)]! - this.held.logZ);
+    this.held = null;
   }
 }
 
@@ -176,14 +190,15 @@ export class Vlm {
   async generateScored(messages: ChatMessage[], frames: RgbFrame[], opts: GenerateOptions = {}): Promise<ScoredText> {
     const recorder = new StepLogProbs();
     const { text, ids } = await this.run(messages, frames, opts, recorder);
+    if (ids.length) recorder.take(ids[ids.length - 1]!);
     const decode = (n: number) => this.processor.tokenizer.batch_decode([ids.slice(0, n)], { skip_special_tokens: true })[0];
     // Offsets from decoding each prefix: byte-level tokens need not decode to whole characters alone.
-    const tokens = ids.map((id, k) => ({ end: decode(k + 1).length, logProb: recorder.steps[k]?.[Number(id)] ?? 0 }));
+    const tokens = ids.map((_, k) => ({ end: decode(k + 1).length, logProb: recorder.logProbs[k] ?? 0 }));
     return { text, tokens };
   }
 
   private async run(messages: ChatMessage[], frames: RgbFrame[], opts: GenerateOptions, recorder: StepLogProbs | null): Promise<{ text: string; ids: bigint[] }> {
-    const inputs = await this.cachedInputs(messages, frames);
+    const inputs = opts.reuseInputs ? await this.cachedInputs(messages, frames) : await this.inputs(messages, frames);
     const promptLength = inputs.input_ids.dims[1];
     const streamer = opts.onToken
       ? new TextStreamer(this.processor.tokenizer as never, {
