@@ -38,6 +38,8 @@ export interface AdapterTrainOptions {
   candidates?: number;
   /** Sampling temperature of the candidate memories (default DEFAULT_COLLECT's). */
   temperature?: number;
+  /** Reward only details the other candidates of the clip state too (default DEFAULT_COLLECT's). */
+  consensus?: boolean;
   seed?: number;
   vlm?: Vlm;
   log?: (line: string) => void;
@@ -84,7 +86,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
         clips.push(clipPromptOf(clip, memorizer.windowFor(manifest.id), spec.frame.framesPerImage));
         await memorizer.memorize(clip);
       }
-      const got = await collectPairs(policy, clips, tasks, { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates, temperature: opts.temperature ?? DEFAULT_COLLECT.temperature });
+      const got = await collectPairs(policy, clips, tasks, { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates, temperature: opts.temperature ?? DEFAULT_COLLECT.temperature, consensus: opts.consensus ?? DEFAULT_COLLECT.consensus });
       pairs.push(...got.pairs);
       clipsUsed += got.clips;
       candidates += got.candidates;

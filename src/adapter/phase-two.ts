@@ -62,6 +62,8 @@ export interface CollectOptions {
   temperature: number;
   minMargin?: number;
   maxPairsPerClip?: number;
+  /** Count only details the clip's other candidates state too (reward.ts, `consensus`). */
+  consensus?: boolean;
   signal?: AbortSignal;
   onClip?: (done: number, total: number) => void;
 }
@@ -85,7 +87,11 @@ export async function collectPairs(model: PolicyModel, clips: ClipPrompt[], task
       if (verdict.ok) texts.push(verdict.text);
     }
     candidates += texts.length;
-    const built = buildPairs(texts.map((text) => ({ text, reward: scoreCandidate(profile, text).reward })), { minMargin: opts.minMargin, maxPairs: opts.maxPairsPerClip });
+    const scored = texts.map((text, k) => ({
+      text,
+      reward: scoreCandidate(profile, text, opts.consensus ? { consensus: { others: texts.filter((_, j) => j !== k) } } : {}).reward,
+    }));
+    const built = buildPairs(scored, { minMargin: opts.minMargin, maxPairs: opts.maxPairsPerClip });
     if (!built.length) tiedClips++;
     for (const p of built) {
       // Reference log-probabilities: the plain model, computed once.

@@ -55,6 +55,13 @@ export interface ScoreOptions {
   caps?: Partial<Record<DetailType, number>>;
   /** Scale of the entity term; default 0.5. */
   entityBonus?: number;
+  /**
+   * The other candidates sampled for the same clip: a detail counts only when at least `minShare`
+   * of them state it too (default 0.5). Nothing on the device knows the truth, but a colour or a
+   * label that one sample invents is rarely repeated by the others (SelfCheckGPT's observation);
+   * without this, the reward prefers exactly the samples that invent the most details.
+   */
+  consensus?: { others: readonly string[]; minShare?: number };
 }
 
 export type RewardOptions = ProfileOptions & ScoreOptions;
@@ -138,8 +145,14 @@ function countPositions(ws: string[]): number {
   return n;
 }
 
-export function countDetails(text: string): DetailCounts {
-  const ws = words(text);
+/** Detail words are compared case-blind, labels exactly. */
+function detailKey(word: string): string {
+  return isLabel(word) ? word : word.toLowerCase();
+}
+
+/** Counts the details a text states; `keep` may rule words out (consensus), and then they state nothing. */
+export function countDetails(text: string, keep: (word: string) => boolean = () => true): DetailCounts {
+  const ws = words(text).filter(keep);
   let color = 0;
   let shape = 0;
   let label = 0;
@@ -155,9 +168,9 @@ export function countDetails(text: string): DetailCounts {
   let labeledEvents = 0;
   for (const clause of text.split(/[;.!?\n]+/)) {
     const cw = words(clause);
-    if (cw.some(isLabel) && cw.some((w) => EVENT_WORDS.has(w.toLowerCase()))) labeledEvents++;
+    if (cw.some((w) => isLabel(w) && keep(w)) && cw.some((w) => EVENT_WORDS.has(w.toLowerCase()))) labeledEvents++;
   }
-  return { color, shape, label, position: countPositions(ws), labeledEvents, labels: labelsIn(text) };
+  return { color, shape, label, position: countPositions(ws), labeledEvents, labels: labelsIn(text).filter(keep) };
 }
 
 function detailCount(c: DetailCounts, type: DetailType): number {
@@ -204,7 +217,7 @@ export function taskProfile(tasks: readonly RecentTask[], opts: ProfileOptions =
 
 /** Scores one candidate against a profile built by taskProfile. */
 export function scoreCandidate(profile: TaskProfile, text: string, opts: ScoreOptions = {}): RewardBreakdown {
-  const details = countDetails(text);
+  const details = countDetails(text, opts.consensus ? supportedBy(opts.consensus.others, opts.consensus.minShare ?? 0.5) : undefined);
   const counts = {} as Record<DetailType, number>;
   const terms = {} as Record<DetailType, number>;
   let reward = 0;
@@ -223,6 +236,16 @@ export function scoreCandidate(profile: TaskProfile, text: string, opts: ScoreOp
   const entity = bonus * covered;
   reward += entity;
   return { reward, weights: { ...profile.weights }, counts, terms, matchedEntities, entity };
+}
+
+/** Whether at least `minShare` of the other texts contain a word (labels exactly, other words case-blind). */
+function supportedBy(others: readonly string[], minShare: number): (word: string) => boolean {
+  if (!others.length) return () => true;
+  const sets = others.map((t) => new Set(words(t).map(detailKey)));
+  return (word) => {
+    const key = detailKey(word);
+    return sets.filter((s) => s.has(key)).length / sets.length >= minShare;
+  };
 }
 
 /** One-shot form of taskProfile + scoreCandidate. */

@@ -123,4 +123,22 @@ describe('taskReward', () => {
     expect(taskProfile(tasks, { halfLife: 1000, now: 2000 }).weights.color).toBeCloseTo(1 / 3, 12);
     expect(() => taskProfile(tasks, { halfLife: 0 })).toThrow(RangeError);
   });
+
+  it('with consensus, rewards only the details most of the other candidates state too', () => {
+    const profile = taskProfile([{ type: 'color', question: 'What color is KIWI?' }]);
+    const others = ['KIWI, a red circle, appears.', 'A red circle labeled KIWI appears at left.', 'KIWI appears at left.'];
+    // "red" is in 2 of 3 others, "green" in none: only the shared colour earns reward
+    const shared = scoreCandidate(profile, 'KIWI, a red circle, appears at left.', { consensus: { others } });
+    const invented = scoreCandidate(profile, 'KIWI, a green circle, appears at left.', { consensus: { others } });
+    expect(shared.counts.color).toBe(1);
+    expect(invented.counts.color).toBe(0);
+    expect(shared.reward).toBeGreaterThan(invented.reward);
+    // a label one sample invents is not an entity the tasks asked about, nor a detail
+    expect(scoreCandidate(profile, 'PLUM, a red circle, appears.', { consensus: { others } }).counts.label).toBe(0);
+    // without consensus both colours count alike
+    expect(scoreCandidate(profile, 'KIWI, a green circle, appears at left.').counts.color).toBe(1);
+    // the share is adjustable, and no others means no evidence against anything
+    expect(scoreCandidate(profile, 'KIWI, a red circle, appears.', { consensus: { others, minShare: 1 } }).counts.color).toBe(0);
+    expect(scoreCandidate(profile, 'KIWI, a green circle, appears.', { consensus: { others: [] } }).counts.color).toBe(1);
+  });
 });
