@@ -7,7 +7,8 @@
  *   npm run adapter:results [-- --focus color,position --seeds 7001,...,7008 --minutes 6 --variants default,steps360,t0.7 --write]
  *
  * --variants adds rows trained otherwise on the same streams (what was tried): stepsN = N SPSA
- * steps instead of the default, tX = candidates sampled at temperature X.
+ * steps instead of the default, tX = candidates sampled at temperature X, consensus = the reward
+ * counts only details the clip's other candidates state too.
  *
  * Defaults use the evaluation seeds (never tuned on); pass --seeds from TUNING_SEEDS while tuning.
  */
@@ -30,14 +31,19 @@ const focuses = (flag('focus') ?? 'color,position').split(',') as QuestionType[]
 const seeds = flag('seeds')?.split(',').map(Number) ?? EVALUATION_SEEDS.slice(0, 8);
 const minutes = Number(flag('minutes') ?? 6);
 const steps = flag('steps') ? Number(flag('steps')) : undefined;
-interface Variant { name: string; steps?: number; temperature?: number }
+interface Variant { name: string; steps?: number; temperature?: number; consensus?: boolean }
 const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name) => {
   if (name === 'default') return { name, steps };
   if (/^steps\d+$/.test(name)) return { name, steps: Number(name.slice(5)) };
   if (/^t\d*\.?\d+$/.test(name)) return { name, steps, temperature: Number(name.slice(1)) };
-  throw new Error(`unknown variant '${name}': default, stepsN or tX`);
+  if (name === 'consensus') return { name, steps, consensus: true };
+  throw new Error(`unknown variant '${name}': default, stepsN, tX or consensus`);
 });
-const describeVariant = (v: Variant) => (v.name === 'default' ? `default (${steps ?? DEFAULT_STEER_TRAINING.steps} steps, T ${DEFAULT_COLLECT.temperature})` : v.steps && v.name.startsWith('steps') ? `${v.steps} steps` : `candidates at T ${v.temperature}`);
+const describeVariant = (v: Variant) =>
+  v.name === 'default' ? `default (${steps ?? DEFAULT_STEER_TRAINING.steps} steps, T ${DEFAULT_COLLECT.temperature})`
+  : v.consensus ? 'consensus reward'
+  : v.name.startsWith('steps') ? `${v.steps} steps`
+  : `candidates at T ${v.temperature}`;
 const RESULTS = 'docs/results.md';
 const START = '<!-- adapter:start (written by npm run adapter:results -- --write) -->';
 const END = '<!-- adapter:end -->';
@@ -68,7 +74,7 @@ try {
     const [base] = await evaluate(manifests, { vlm, answerer, memorizers: ['taskmem'], questions: 'second-half' });
     for (const variant of variants) {
       const started = Date.now();
-      const adapter = await trainAdapter(manifests, { vlm, steps: variant.steps, temperature: variant.temperature, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
+      const adapter = await trainAdapter(manifests, { vlm, steps: variant.steps, temperature: variant.temperature, consensus: variant.consensus, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
       const trainSeconds = (Date.now() - started) / 1000;
       const file = join(dir, `adapter-${focus}-${variant.name}.json`);
       writeFileSync(file, JSON.stringify(adapter));
