@@ -141,7 +141,7 @@ if (args.includes('--write')) {
     `Held-out evaluation seeds ${seeds.join(', ')} (${minutes}-minute streams, greedy decoding, Node CPU):`,
     `**${summary}**.`,
     '',
-    `The same streams ${filterLine} (models/README.md, "Confidence").`,
+    `The same streams ${filterLine} (see "Confidence" under "What was tried").`,
     '',
     `Precision by kind of stated fact (count): ${kindLine}.`,
     '',
