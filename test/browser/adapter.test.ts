@@ -14,9 +14,6 @@ const SEED = 7021;
 const DB = 'adapter-test';
 const stream = appWithWorldStream({ seed: SEED, minutes: 3, prefix: 'adapter' });
 
-
-
-
 type Agent = HTMLElement & { controller: AgentController; updateComplete: Promise<boolean> };
 
 /** Rows of one IndexedDB store, reduced in the page to what the test compares (no typed arrays or blobs). */
@@ -76,9 +73,11 @@ describe('the TaskMem adapter in the app', () => {
         const agent = el as Agent;
         el.setAttribute('device', 'wasm');
         el.setAttribute('db-name', db);
+        // 2-second clips: a training of a few seconds still spans several clips being memorized.
+        el.setAttribute('clip-seconds', '2');
         await agent.updateComplete;
-        // A small Phase Two (about 20 s here, two or three 10 s clips), stored as a setting.
-        await agent.controller.setAdapterTrainingOptions({ steps: 10, candidates: 3, batch: 3 });
+        // A small Phase Two (about 10 s here: prompts are preprocessed once and scored many times), stored as a setting.
+        await agent.controller.setAdapterTrainingOptions({ steps: 30, candidates: 3, batch: 3 });
         // Counts memories written while a training runs (the controller announces each one).
         const w = window as unknown as { __duringTraining: number };
         w.__duringTraining = 0;

@@ -17,9 +17,6 @@ import { FIXTURE_MODEL_ID, getModelSpec } from '../../src/memorize/registry';
 const SEED = 7003;
 const stream = appWithWorldStream({ seed: SEED, minutes: 2, prefix: 'app' });
 
-
-
-
 async function memoryTexts(page: Page): Promise<string[]> {
   return page.locator('taskmem-agent tm-timeline li[data-key] .text').allTextContents();
 }

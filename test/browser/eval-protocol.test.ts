@@ -22,8 +22,6 @@ const SEED = TUNING_SEEDS[4]!;
 const CLIPS = 6;
 const stream = appWithWorldStream({ seed: SEED, minutes: 1, prefix: 'eval-browser' });
 
-
-
 interface PageAnswer {
   text: string;
   abstained: boolean;

@@ -15,8 +15,6 @@ const SEED = 7031;
 const DAY = 86_400_000;
 const stream = appWithWorldStream({ seed: SEED, minutes: 4, prefix: 'privacy' });
 
-
-
 type Agent = HTMLElement & { controller: AgentController; updateComplete: Promise<boolean> };
 interface Row { streamId: string; clipIndex: number; t0: number; t1: number; createdAt: number; adapterVersion: number; thumb: number }
 
