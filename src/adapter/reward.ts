@@ -59,7 +59,8 @@ export interface ScoreOptions {
    * The other candidates sampled for the same clip: a detail counts only when at least `minShare`
    * of them state it too (default 0.5). Nothing on the device knows the truth, but a colour or a
    * label that one sample invents is rarely repeated by the others (SelfCheckGPT's observation);
-   * without this, the reward prefers exactly the samples that invent the most details.
+   * without this, the reward prefers exactly the samples that invent the most details. Off by
+   * default: on the fixture it did not change what the adapter achieves (docs/adapter.md).
    */
   consensus?: { others: readonly string[]; minShare?: number };
 }
