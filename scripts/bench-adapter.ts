@@ -2,7 +2,8 @@
  * Phase Two's cost on CPU with the fixture (Node): how long a training round takes (sampling
  * candidates, reference log-probabilities, SPSA steps), per pair and per round, and how much it
  * slows live memorization when both share the model through the worker's FIFO lock, as they do in
- * the app. Side by side in one run, so the ratio does not depend on the machine's load elsewhere.
+ * the app; and what keeping each prompt's preprocessed inputs saves when a pair is scored again.
+ * Side by side in one run, so the ratios do not depend on the machine's load elsewhere.
  *
  *   npm run bench:adapter [-- --steps 20]
  */
@@ -83,12 +84,29 @@ try {
   const withTraining = await during;
   await training;
 
+  // Scoring a pair again (what every SPSA step does), with the inputs cache and without it, interleaved.
+  const uncached = await Vlm.load(spec, { inputsCacheBytes: 0 });
+  const sample = collected.pairs.slice(0, 12);
+  const scoreAll = async (v: Vlm) => {
+    const started = performance.now();
+    for (const p of sample) await v.completionLogProb(p.clip.messages, p.clip.frames, p.chosen);
+    return (performance.now() - started) / sample.length;
+  };
+  const times: [number[], number[]] = [[], []];
+  for (let round = 0; round < 3; round++) {
+    times[0].push(await scoreAll(vlm));
+    times[1].push(await scoreAll(uncached));
+  }
+  await uncached.dispose();
+  const median = (a: number[]) => [...a].sort((x, y) => x - y)[1]!;
+
   const pairs = collected.pairs.length;
   const batch = Math.min(DEFAULT_STEER_TRAINING.batch, pairs);
   console.log(`bench:adapter (fixture, Node CPU, one stream: ${prompts.length} clips, ${tasks.length} tasks)`);
   console.log(`candidates: ${collected.candidates} valid of ${prompts.length * DEFAULT_COLLECT.candidates} sampled, ${pairs} pairs; sampling + reference log-probs ${collectSeconds.toFixed(1)} s (${(collectSeconds / Math.max(1, pairs)).toFixed(2)} s per pair)`);
   console.log(`SPSA: ${steps} steps of ${batch} pairs in ${trainSeconds.toFixed(1)} s (${(trainSeconds / steps).toFixed(2)} s per step, ${((trainSeconds / steps / batch) * 1000).toFixed(0)} ms per pair per step; includes the before/after passes over all pairs)`);
   console.log(`one default round (${DEFAULT_STEER_TRAINING.steps} steps): about ${(collectSeconds + (trainSeconds * DEFAULT_STEER_TRAINING.steps) / steps).toFixed(0)} s`);
+  console.log(`scoring a pair's memory again: ${median(times[0]).toFixed(1)} ms with the inputs cache, ${median(times[1]).toFixed(1)} ms without (x${(median(times[1]) / median(times[0])).toFixed(2)}; median of 3 interleaved rounds over ${sample.length} pairs)`);
   console.log(`live memorization: ${alone.toFixed(3)} s per clip alone, ${withTraining.toFixed(3)} s per clip while training runs (x${(withTraining / alone).toFixed(2)})`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
