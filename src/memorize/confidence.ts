@@ -24,10 +24,12 @@ export interface ConfidenceRepair {
 
 const NOT_NAMES = new Set(['A', 'I']);
 const NAME = /\b(?=[A-Z0-9]*[A-Z])[A-Z0-9]{1,4}\b/g;
+// Built once: the reward tests every word of every candidate with it.
+const WHOLE_NAME = new RegExp(`^${NAME.source}$`);
 
 /** Whether a word is a name in the sense above (labels, screen text). */
 export function isName(word: string): boolean {
-  return new RegExp(`^${NAME.source}$`).test(word) && !NOT_NAMES.has(word);
+  return WHOLE_NAME.test(word) && !NOT_NAMES.has(word);
 }
 
 /** Lowest log-probability among the tokens that overlap characters [start, end) of the text. */
