@@ -87,8 +87,9 @@ describe('embedded widget', () => {
       // Keyboard: Tab from the host's last control before the widget moves focus into the frame.
       await page.locator('#before').focus();
       await page.keyboard.press('Tab');
-      expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('TASKMEM-AGENT');
-      expect(await frame.evaluate(() => document.hasFocus() && document.activeElement !== document.body)).toBe(true);
+      // The frame is out of process (another site), so focus crosses into it asynchronously: poll.
+      await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('TASKMEM-AGENT');
+      await expect.poll(() => frame.evaluate(() => document.hasFocus() && document.activeElement !== document.body)).toBe(true);
 
       // The user starts the demo stream in the frame; a memory event reaches the host, without text.
       const inFrame = page.frameLocator('taskmem-agent >> iframe');
