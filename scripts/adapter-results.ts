@@ -22,6 +22,7 @@ import { DEFAULT_COLLECT, DEFAULT_STEER_TRAINING } from '../src/adapter/phase-tw
 import { useLocalModels } from './lib/node-models';
 import { Vlm } from '../src/memorize/vlm';
 import { FIXTURE_MODEL_ID, getModelSpec } from '../src/memorize/registry';
+import { MEMORY_FOCUSES, type MemoryFocus } from '../src/memorize/prompt';
 import { EVALUATION_SEEDS } from '../src/world/seeds';
 import { QUESTION_TYPES, type QuestionType } from '../src/world/types';
 
@@ -67,11 +68,23 @@ const answerer = await vlm.answerer();
 const dir = mkdtempSync(join(tmpdir(), 'taskmem-adapter-results-'));
 const rows: string[] = [];
 const details: string[] = [];
+const references: string[] = [];
 try {
   for (const focus of focuses) {
     const manifests: string[] = [];
     for (const seed of seeds) manifests.push((await writeWorldStream({ seed, outDir: join(dir, `${focus}-${seed}`), minutes, focus, video: false, questionsPerMinute: 8 })).manifestPath);
     const [base] = await evaluate(manifests, { vlm, answerer, memorizers: ['taskmem'], questions: 'second-half' });
+    // The reference: the same memorizer told in its prompt which detail to stress (no training).
+    // It shows how far the model itself can move toward the focus; the adapter learns it from questions.
+    const memoryFocus = (MEMORY_FOCUSES as readonly string[]).includes(focus) ? (focus as MemoryFocus) : null;
+    if (memoryFocus) {
+      const [told] = await evaluate(manifests, { vlm, answerer, memorizers: ['taskmem'], questions: 'second-half', focus: memoryFocus });
+      const others = QUESTION_TYPES.filter((t) => t !== focus);
+      const f0 = accuracy(base!, [focus]), f1 = accuracy(told!, [focus]);
+      const o0 = accuracy(base!, others), o1 = accuracy(told!, others);
+      references.push(`- focus ${focus}, the memorizer told in its prompt to stress ${memoryFocus} (no adapter): focused ${pct(f0.accuracy)} -> ${pct(f1.accuracy)} (**${points(f0.accuracy, f1.accuracy)}**), others ${pct(o0.accuracy)} -> ${pct(o1.accuracy)} (**${points(o0.accuracy, o1.accuracy)}**), answer in memory ${pct(base!.answerInMemory)} -> ${pct(told!.answerInMemory)}, fact precision ${base!.factPrecision?.toFixed(3)} -> ${told!.factPrecision?.toFixed(3)}.`);
+      console.log(references[references.length - 1]);
+    }
     for (const variant of variants) {
       const started = Date.now();
       const adapter = await trainAdapter(manifests, { vlm, steps: variant.steps, temperature: variant.temperature, consensus: variant.consensus, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
@@ -107,6 +120,7 @@ const block = [
   ...rows,
   '',
   ...details,
+  ...(references.length ? ['', 'Reference, not a result of the adapter: what the same streams score when the prompt says which detail to stress (the app never does this; the adapter has to find it from the questions):', '', ...references] : []),
   END,
 ].join('\n');
 console.log(block);
