@@ -89,15 +89,17 @@ describe('collectPairs with instructed candidates', () => {
   it('samples from prompts that stress each detail, and scores every pair under the plain prompt', async () => {
     const model = new InstructionFollower();
     const prompt = clipPromptOf(clip, [], 1);
-    const got = await collectPairs(model, [prompt], tasks, { ...DEFAULT_COLLECT, instructed: true });
+    const got = await collectPairs(model, [prompt], tasks, DEFAULT_COLLECT);
     expect(got.pairs.length).toBeGreaterThan(0);
     expect(got.pairs.every((p) => p.chosen === 'KIWI, a red circle, appears at top.' && p.rejected === 'KIWI appears at top.')).toBe(true);
     expect(model.scoredPrompts.length).toBe(2 * got.pairs.length);
     expect(model.scoredPrompts.every((t) => t === '\nWrite the memory of this clip.')).toBe(true);
   });
 
+  it('is the default', () => expect(DEFAULT_COLLECT.instructed).toBe(true));
+
   it('samples from the plain prompt only without it (here: identical candidates, nothing to learn)', async () => {
-    const got = await collectPairs(new InstructionFollower(), [clipPromptOf(clip, [], 1)], tasks, DEFAULT_COLLECT);
+    const got = await collectPairs(new InstructionFollower(), [clipPromptOf(clip, [], 1)], tasks, { ...DEFAULT_COLLECT, instructed: false });
     expect(got).toMatchObject({ pairs: [], tiedClips: 1 });
   });
 });
