@@ -123,7 +123,7 @@ const block = [
   ...rows,
   '',
   ...details,
-  ...(references.length ? ['', 'Reference, not a result of the adapter: what the same streams score when the prompt says which detail to stress (the app never does this; the adapter has to find it from the questions):', '', ...references] : []),
+  ...(references.length ? ['', 'Reference, not a result of the adapter: what the same streams score when the prompt says which detail to stress (stored memories are never written this way; the adapter has to find the emphasis from the questions):', '', ...references] : []),
   END,
 ].join('\n');
 console.log(block);

@@ -29,10 +29,11 @@ export function formatMemoryLine(m: WindowMemory): string {
 }
 
 /**
- * A detail a memory can be told to stress. The product never sends one: Phase Two learns what to
- * stress from the user's questions. The fixture model is trained to follow it, as an instruction-
- * tuned model follows "mention the colours", so that it has an internal notion of emphasis for the
- * steer vector to find (models/README.md); evaluation uses it as the told-what-to-stress reference.
+ * A detail a memory can be told to stress. Stored memories are never written with one: Phase Two
+ * asks for them only to sample varied training candidates (phase-two.ts, `instructed`), and the
+ * steer vector must learn the emphasis from the user's questions. The fixture is trained to follow
+ * it, as an instruction-tuned model follows "mention the colours" (models/README.md); evaluation
+ * uses it as the told-what-to-stress reference.
  */
 export const MEMORY_FOCUSES = ['size', 'color', 'shape', 'label', 'position'] as const;
 export type MemoryFocus = (typeof MEMORY_FOCUSES)[number];
