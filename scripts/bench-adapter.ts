@@ -92,13 +92,14 @@ try {
     for (const p of sample) await v.completionLogProb(p.clip.messages, p.clip.frames, p.chosen);
     return (performance.now() - started) / sample.length;
   };
+  const ROUNDS = 3;
   const times: [number[], number[]] = [[], []];
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < ROUNDS; round++) {
     times[0].push(await scoreAll(vlm));
     times[1].push(await scoreAll(uncached));
   }
   await uncached.dispose();
-  const median = (a: number[]) => [...a].sort((x, y) => x - y)[1]!;
+  const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 
   const pairs = collected.pairs.length;
   const batch = Math.min(DEFAULT_STEER_TRAINING.batch, pairs);
@@ -106,7 +107,7 @@ try {
   console.log(`candidates: ${collected.candidates} valid of ${prompts.length * DEFAULT_COLLECT.candidates} sampled, ${pairs} pairs; sampling + reference log-probs ${collectSeconds.toFixed(1)} s (${(collectSeconds / Math.max(1, pairs)).toFixed(2)} s per pair)`);
   console.log(`SPSA: ${steps} steps of ${batch} pairs in ${trainSeconds.toFixed(1)} s (${(trainSeconds / steps).toFixed(2)} s per step, ${((trainSeconds / steps / batch) * 1000).toFixed(0)} ms per pair per step; includes the before/after passes over all pairs)`);
   console.log(`one default round (${DEFAULT_STEER_TRAINING.steps} steps): about ${(collectSeconds + (trainSeconds * DEFAULT_STEER_TRAINING.steps) / steps).toFixed(0)} s`);
-  console.log(`scoring a pair's memory again: ${median(times[0]).toFixed(1)} ms with the inputs cache, ${median(times[1]).toFixed(1)} ms without (x${(median(times[1]) / median(times[0])).toFixed(2)}; median of 3 interleaved rounds over ${sample.length} pairs)`);
+  console.log(`scoring a pair's memory again: ${median(times[0]).toFixed(1)} ms with the inputs cache, ${median(times[1]).toFixed(1)} ms without (x${(median(times[1]) / median(times[0])).toFixed(2)}; median of ${ROUNDS} interleaved rounds over ${sample.length} pairs)`);
   console.log(`live memorization: ${alone.toFixed(3)} s per clip alone, ${withTraining.toFixed(3)} s per clip while training runs (x${(withTraining / alone).toFixed(2)})`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
