@@ -4,11 +4,12 @@
  * that type; `adapter:train` on the questions of each stream's first half only; then the second
  * half's questions scored with the adapter and without it, side by side in one run.
  *
- *   npm run adapter:results [-- --focus color,position --seeds 7001,...,7008 --minutes 6 --variants default,steps360,t0.7 --write]
+ *   npm run adapter:results [-- --focus color,position --seeds 7001,...,7008 --minutes 6 --variants default,plain,steps360,t0.7 --write]
  *
  * --variants adds rows trained otherwise on the same streams (what was tried): stepsN = N SPSA
  * steps instead of the default, tX = candidates sampled at temperature X, consensus = the reward
- * counts only details the clip's other candidates state too.
+ * counts only details the clip's other candidates state too, plain = every candidate sampled from
+ * the plain prompt (no instructed candidates, the default before 2026-11-30).
  *
  * Defaults use the evaluation seeds (never tuned on); pass --seeds from TUNING_SEEDS while tuning.
  */
@@ -22,6 +23,7 @@ import { DEFAULT_COLLECT, DEFAULT_STEER_TRAINING } from '../src/adapter/phase-tw
 import { useLocalModels } from './lib/node-models';
 import { Vlm } from '../src/memorize/vlm';
 import { FIXTURE_MODEL_ID, getModelSpec } from '../src/memorize/registry';
+import { MEMORY_FOCUSES, type MemoryFocus } from '../src/memorize/prompt';
 import { EVALUATION_SEEDS } from '../src/world/seeds';
 import { QUESTION_TYPES, type QuestionType } from '../src/world/types';
 
@@ -31,17 +33,19 @@ const focuses = (flag('focus') ?? 'color,position').split(',') as QuestionType[]
 const seeds = flag('seeds')?.split(',').map(Number) ?? EVALUATION_SEEDS.slice(0, 8);
 const minutes = Number(flag('minutes') ?? 6);
 const steps = flag('steps') ? Number(flag('steps')) : undefined;
-interface Variant { name: string; steps?: number; temperature?: number; consensus?: boolean }
+interface Variant { name: string; steps?: number; temperature?: number; consensus?: boolean; instructed?: boolean }
 const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name) => {
   if (name === 'default') return { name, steps };
   if (/^steps\d+$/.test(name)) return { name, steps: Number(name.slice(5)) };
   if (/^t\d*\.?\d+$/.test(name)) return { name, steps, temperature: Number(name.slice(1)) };
   if (name === 'consensus') return { name, steps, consensus: true };
-  throw new Error(`unknown variant '${name}': default, stepsN, tX or consensus`);
+  if (name === 'plain') return { name, steps, instructed: false };
+  throw new Error(`unknown variant '${name}': default, stepsN, tX, consensus or plain`);
 });
 const describeVariant = (v: Variant) =>
-  v.name === 'default' ? `default (${steps ?? DEFAULT_STEER_TRAINING.steps} steps, T ${DEFAULT_COLLECT.temperature})`
+  v.name === 'default' ? `default (${steps ?? DEFAULT_STEER_TRAINING.steps} steps, T ${DEFAULT_COLLECT.temperature}, instructed candidates)`
   : v.consensus ? 'consensus reward'
+  : v.instructed === false ? 'candidates from the plain prompt only'
   : v.name.startsWith('steps') ? `${v.steps} steps`
   : `candidates at T ${v.temperature}`;
 const RESULTS = 'docs/results.md';
@@ -67,14 +71,26 @@ const answerer = await vlm.answerer();
 const dir = mkdtempSync(join(tmpdir(), 'taskmem-adapter-results-'));
 const rows: string[] = [];
 const details: string[] = [];
+const references: string[] = [];
 try {
   for (const focus of focuses) {
     const manifests: string[] = [];
     for (const seed of seeds) manifests.push((await writeWorldStream({ seed, outDir: join(dir, `${focus}-${seed}`), minutes, focus, video: false, questionsPerMinute: 8 })).manifestPath);
     const [base] = await evaluate(manifests, { vlm, answerer, memorizers: ['taskmem'], questions: 'second-half' });
+    // The reference: the same memorizer told in its prompt which detail to stress (no training).
+    // It shows how far the model itself can move toward the focus; the adapter learns it from questions.
+    const memoryFocus = (MEMORY_FOCUSES as readonly string[]).includes(focus) ? (focus as MemoryFocus) : null;
+    if (memoryFocus) {
+      const [told] = await evaluate(manifests, { vlm, answerer, memorizers: ['taskmem'], questions: 'second-half', focus: memoryFocus });
+      const others = QUESTION_TYPES.filter((t) => t !== focus);
+      const f0 = accuracy(base!, [focus]), f1 = accuracy(told!, [focus]);
+      const o0 = accuracy(base!, others), o1 = accuracy(told!, others);
+      references.push(`- focus ${focus}, the memorizer told in its prompt to stress ${memoryFocus} (no adapter): focused ${pct(f0.accuracy)} -> ${pct(f1.accuracy)} (**${points(f0.accuracy, f1.accuracy)}**), others ${pct(o0.accuracy)} -> ${pct(o1.accuracy)} (**${points(o0.accuracy, o1.accuracy)}**), answer in memory ${pct(base!.answerInMemory)} -> ${pct(told!.answerInMemory)}, fact precision ${base!.factPrecision?.toFixed(3)} -> ${told!.factPrecision?.toFixed(3)}.`);
+      console.log(references[references.length - 1]);
+    }
     for (const variant of variants) {
       const started = Date.now();
-      const adapter = await trainAdapter(manifests, { vlm, steps: variant.steps, temperature: variant.temperature, consensus: variant.consensus, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
+      const adapter = await trainAdapter(manifests, { vlm, steps: variant.steps, temperature: variant.temperature, consensus: variant.consensus, instructed: variant.instructed, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
       const trainSeconds = (Date.now() - started) / 1000;
       const file = join(dir, `adapter-${focus}-${variant.name}.json`);
       writeFileSync(file, JSON.stringify(adapter));
@@ -107,6 +123,7 @@ const block = [
   ...rows,
   '',
   ...details,
+  ...(references.length ? ['', 'Reference, not a result of the adapter: what the same streams score when the prompt says which detail to stress (stored memories are never written this way; the adapter has to find the emphasis from the questions):', '', ...references] : []),
   END,
 ].join('\n');
 console.log(block);

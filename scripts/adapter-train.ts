@@ -40,6 +40,8 @@ export interface AdapterTrainOptions {
   temperature?: number;
   /** Reward only details the other candidates of the clip state too (default DEFAULT_COLLECT's). */
   consensus?: boolean;
+  /** Sample candidates from prompts that ask to stress each detail (default DEFAULT_COLLECT's). */
+  instructed?: boolean;
   seed?: number;
   vlm?: Vlm;
   log?: (line: string) => void;
@@ -86,7 +88,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
         clips.push(clipPromptOf(clip, memorizer.windowFor(manifest.id), spec.frame.framesPerImage));
         await memorizer.memorize(clip);
       }
-      const got = await collectPairs(policy, clips, tasks, { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates, temperature: opts.temperature ?? DEFAULT_COLLECT.temperature, consensus: opts.consensus ?? DEFAULT_COLLECT.consensus });
+      const got = await collectPairs(policy, clips, tasks, { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates, temperature: opts.temperature ?? DEFAULT_COLLECT.temperature, consensus: opts.consensus ?? DEFAULT_COLLECT.consensus, instructed: opts.instructed ?? DEFAULT_COLLECT.instructed });
       pairs.push(...got.pairs);
       clipsUsed += got.clips;
       candidates += got.candidates;

@@ -22,6 +22,7 @@ import { clipFramesOf, openManifestFrames } from './lib/frame-source';
 import { useLocalModels } from './lib/node-models';
 import { Vlm } from '../src/memorize/vlm';
 import { Memorizer } from '../src/memorize/memorizer';
+import type { MemoryFocus } from '../src/memorize/prompt';
 import { getModelSpec, FIXTURE_MODEL_ID, type ModelSpec } from '../src/memorize/registry';
 import { answerFromMemory } from '../src/recall/answerer';
 import { runStream, type StreamRun, type ProtocolMemory } from '../src/eval/protocol';
@@ -113,6 +114,8 @@ export interface EvalOptions {
   window?: number;
   /** The memorizer's dropNamesBelow (src/memorize/confidence.ts); default keep every name. */
   dropNamesBelow?: number | null;
+  /** Tell the memorizer which detail to stress (the prompt reference for the adapter); default none. */
+  focus?: MemoryFocus | null;
   log?: (line: string) => void;
 }
 
@@ -158,7 +161,7 @@ export async function evaluate(manifestPaths: string[], opts: EvalOptions = {}):
         const questions = manifest.questions.filter((q) => set === 'all' || (set === 'first-half' ? q.t < half : q.t >= half));
         // With a half-stream question set, the adapter exists only from the middle of the stream on.
         const adapterFrom = set === 'all' ? 0 : half;
-        const memorizer = new Memorizer(vlm, { window: name === 'isolated' ? 0 : (opts.window ?? 2), adapterVersion: opts.adapter?.version ?? 0, dropNamesBelow: opts.dropNamesBelow ?? null });
+        const memorizer = new Memorizer(vlm, { window: name === 'isolated' ? 0 : (opts.window ?? 2), adapterVersion: opts.adapter?.version ?? 0, dropNamesBelow: opts.dropNamesBelow ?? null, focus: opts.focus ?? null });
         let run: StreamRun;
         try {
           run = await runStream(

@@ -123,7 +123,7 @@ const kinds = [...byKind.entries()].sort((a, b) => b[1][1] - a[1][1]);
 const kindLine = kinds.map(([k, [t, n]]) => `${k} ${(t / n).toFixed(2)} (${n})`).join(', ');
 const summary = `fact precision ${total.factPrecision.toFixed(3)}, fact recall ${total.factRecall.toFixed(3)} over ${memories} memories (${rejected} clips rejected), mean ${(words / Math.max(1, memories)).toFixed(1)} words per memory`;
 const answering = `answers agree with what the memory text supports on ${agreed}/${asked} questions (${((100 * agreed) / Math.max(1, asked)).toFixed(1)}%; abstains on ${abstainAgreed}/${abstainExpected} where memory lacks the answer)`;
-const filterLine = `with the memorizer option that drops names the model gives a log-probability under ${NAME_FILTER} (\`dropNamesBelow\`, off by default): fact precision ${withFilter!.factPrecision!.toFixed(3)}, recall ${withFilter!.factRecall!.toFixed(3)}, but answer accuracy on these streams' questions ${percent(accuracyAll)} -> ${percent(withFilter!.table.overall.accuracy)}`;
+const filterLine = `with the memorizer option that drops names the model gives a log-probability under ${NAME_FILTER} (\`dropNamesBelow\`, off by default): fact precision ${withFilter!.factPrecision!.toFixed(3)}, recall ${withFilter!.factRecall!.toFixed(3)}; answer accuracy on these streams' questions ${percent(accuracyAll)} -> ${percent(withFilter!.table.overall.accuracy)}`;
 console.log(`\nall seeds: ${summary}`);
 console.log(filterLine);
 console.log(`precision by fact kind: ${kindLine}`);

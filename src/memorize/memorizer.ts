@@ -3,7 +3,7 @@
  * own memories of the previous few clips, writes the memory of this clip, and the result is
  * validated (retrying with sampling when the greedy answer is unusable).
  */
-import { memorizeMessages, type WindowMemory } from './prompt';
+import { memorizeMessages, type MemoryFocus, type WindowMemory } from './prompt';
 import { imageCount } from './frames';
 import { validateMemory, DEFAULT_RULES, type FormatRules } from './validate';
 import type { Clip, MemoryRecord, RejectedClip } from './types';
@@ -34,6 +34,11 @@ export interface MemorizerOptions {
    * keep every name. Off by default: it raises fact precision but costs answers (models/README.md).
    */
   dropNamesBelow: number | null;
+  /**
+   * Asks every memory to stress one detail (memorizeMessages' focus). The app leaves it unset; it is
+   * the told-what-to-stress reference the adapter's results are compared with.
+   */
+  focus: MemoryFocus | null;
 }
 
 export const DEFAULT_MEMORIZER_OPTIONS: MemorizerOptions = {
@@ -44,6 +49,7 @@ export const DEFAULT_MEMORIZER_OPTIONS: MemorizerOptions = {
   rules: DEFAULT_RULES,
   adapterVersion: 0,
   dropNamesBelow: null,
+  focus: null,
 };
 
 export type MemorizeResult = { ok: true; memory: MemoryRecord; repairs: string[] } | { ok: false; rejected: RejectedClip };
@@ -67,7 +73,7 @@ export class Memorizer {
 
   async memorize(clip: Clip): Promise<MemorizeResult> {
     const window = this.windowFor(clip.streamId);
-    const messages = memorizeMessages({ t0: clip.t0, t1: clip.t1, imageCount: imageCount(clip.frames.length, this.model.spec.frame.framesPerImage), window });
+    const messages = memorizeMessages({ t0: clip.t0, t1: clip.t1, imageCount: imageCount(clip.frames.length, this.model.spec.frame.framesPerImage), window, focus: this.options.focus ?? undefined });
     const attempts: string[] = [];
     let lastReason = '';
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {

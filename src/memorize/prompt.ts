@@ -28,19 +28,30 @@ export function formatMemoryLine(m: WindowMemory): string {
   return `[${formatClock(m.t0)}-${formatClock(m.t1)}] ${m.text}`;
 }
 
+/**
+ * A detail a memory can be told to stress. Stored memories are never written with one: Phase Two
+ * asks for them only to sample varied training candidates (phase-two.ts, `instructed`), and the
+ * steer vector must learn the emphasis from the user's questions. The fixture is trained to follow
+ * it, as an instruction-tuned model follows "mention the colours" (models/README.md); evaluation
+ * uses it as the told-what-to-stress reference.
+ */
+export const MEMORY_FOCUSES = ['size', 'color', 'shape', 'label', 'position'] as const;
+export type MemoryFocus = (typeof MEMORY_FOCUSES)[number];
+
 export function memorizeMessages(opts: {
   t0: number;
   t1: number;
   /** Image slots: one per frame, or fewer when a model stacks frames (imageFrameGroups). */
   imageCount: number;
   window: WindowMemory[];
+  focus?: MemoryFocus;
 }): ChatMessage[] {
   const earlier = opts.window.length ? opts.window.map(formatMemoryLine).join('\n') : 'none';
   const content: ChatContent[] = [
     { type: 'text', text: `Earlier memories:\n${earlier}\nClip ${formatClock(opts.t0)}-${formatClock(opts.t1)}:` },
   ];
   for (let i = 0; i < opts.imageCount; i++) content.push({ type: 'image' });
-  content.push({ type: 'text', text: '\nWrite the memory of this clip.' });
+  content.push({ type: 'text', text: `\nWrite the memory of this clip.${opts.focus ? ` Stress ${opts.focus}.` : ''}` });
   return [
     { role: 'system', content: MEMORIZE_SYSTEM },
     { role: 'user', content },

@@ -195,10 +195,10 @@ export function seededRandom(seed: number): Random {
  * k descriptions of one clip, distinct as far as the clip allows; when it allows fewer (an empty
  * scene has one), the distinct ones repeat in order so callers can always index 0..k-1.
  */
-export function describeClipVariants(log: EventLog, t0: number, t1: number, seed: number, k: number): string[] {
+export function describeClipVariants(log: EventLog, t0: number, t1: number, seed: number, k: number, opts: DescribeOptions = {}): string[] {
   const rng = seededRandom(seed);
   const distinct = new Set<string>();
-  for (let tries = 0; distinct.size < k && tries < k * 20; tries++) distinct.add(describeClip(log, t0, t1, rng));
+  for (let tries = 0; distinct.size < k && tries < k * 20; tries++) distinct.add(describeClip(log, t0, t1, rng, opts));
   const list = [...distinct];
   return Array.from({ length: k }, (_, i) => list[i % list.length]!);
 }

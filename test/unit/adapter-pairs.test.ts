@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildPairs } from '../../src/adapter/pairs';
 import { scoreCandidate, taskProfile } from '../../src/adapter/reward';
+import { clipPromptOf, collectPairs, DEFAULT_COLLECT, type PolicyModel } from '../../src/adapter/phase-two';
+import type { ChatMessage } from '../../src/memorize/prompt';
+import type { Clip } from '../../src/memorize/types';
 
 const c = (text: string, reward: number) => ({ text, reward });
 
@@ -60,5 +63,43 @@ describe('buildPairs', () => {
     expect(pairs[0].rejected).toBe(texts[2]);
     expect(pairs.every((p) => p.chosen !== texts[2])).toBe(true);
     expect(pairs).toHaveLength(3); // the duplicate is gone
+  });
+});
+
+describe('collectPairs with instructed candidates', () => {
+  const clip: Clip = { streamId: 's', clipIndex: 3, t0: 30, t1: 40, frames: [{ width: 2, height: 2, data: new Uint8Array(12), t: 30 }] };
+  const lastText = (m: ChatMessage[]) => {
+    const content = m[1]!.content as { type: string; text?: string }[];
+    return content[content.length - 1]!.text ?? '';
+  };
+  /** Writes the colours only when its prompt asks to stress colour; records which prompts were scored. */
+  class InstructionFollower implements PolicyModel {
+    readonly scoredPrompts: string[] = [];
+    async generate(messages: ChatMessage[]) {
+      return lastText(messages).includes('Stress color.') ? 'KIWI, a red circle, appears at top.' : 'KIWI appears at top.';
+    }
+    async completionLogProb(messages: ChatMessage[]) {
+      this.scoredPrompts.push(lastText(messages));
+      return -1;
+    }
+    setSteer() {}
+  }
+  const tasks = [{ type: 'color', question: 'What color is KIWI?' }];
+
+  it('samples from prompts that stress each detail, and scores every pair under the plain prompt', async () => {
+    const model = new InstructionFollower();
+    const prompt = clipPromptOf(clip, [], 1);
+    const got = await collectPairs(model, [prompt], tasks, DEFAULT_COLLECT);
+    expect(got.pairs.length).toBeGreaterThan(0);
+    expect(got.pairs.every((p) => p.chosen === 'KIWI, a red circle, appears at top.' && p.rejected === 'KIWI appears at top.')).toBe(true);
+    expect(model.scoredPrompts.length).toBe(2 * got.pairs.length);
+    expect(model.scoredPrompts.every((t) => t === '\nWrite the memory of this clip.')).toBe(true);
+  });
+
+  it('is the default', () => expect(DEFAULT_COLLECT.instructed).toBe(true));
+
+  it('samples from the plain prompt only without it (here: identical candidates, nothing to learn)', async () => {
+    const got = await collectPairs(new InstructionFollower(), [clipPromptOf(clip, [], 1)], tasks, { ...DEFAULT_COLLECT, instructed: false });
+    expect(got).toMatchObject({ pairs: [], tiedClips: 1 });
   });
 });

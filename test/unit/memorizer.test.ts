@@ -52,6 +52,15 @@ describe('memorizer policy', () => {
     expect(userText(model.calls[0].messages)).toContain('Earlier memories:\nnone');
   });
 
+  it('asks to stress a detail only when told to (the app never is), on every attempt', async () => {
+    const told = new ScriptedModel(['', 'KIWI, a red circle, appears.']);
+    expect((await new Memorizer(told, { focus: 'color' }).memorize(clip(0))).ok).toBe(true);
+    expect(told.calls.map((c) => userText(c.messages).endsWith('Write the memory of this clip. Stress color.'))).toEqual([true, true]);
+    const plain = new ScriptedModel(['KIWI appears.']);
+    await new Memorizer(plain).memorize(clip(0));
+    expect(userText(plain.calls[0].messages).endsWith('Write the memory of this clip.')).toBe(true);
+  });
+
   it('retries an invalid greedy output with sampling and stores the valid retry', async () => {
     const model = new ScriptedModel(['', 'KIWI moves to center.']);
     const r = await new Memorizer(model).memorize(clip(0));
