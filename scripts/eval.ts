@@ -23,6 +23,7 @@ import { useLocalModels } from './lib/node-models';
 import { Vlm } from '../src/memorize/vlm';
 import { Memorizer } from '../src/memorize/memorizer';
 import type { MemoryFocus } from '../src/memorize/prompt';
+import type { RgbFrame } from '../src/memorize/types';
 import { getModelSpec, FIXTURE_MODEL_ID, type ModelSpec } from '../src/memorize/registry';
 import { answerFromMemory } from '../src/recall/answerer';
 import { runStream, type StreamRun, type ProtocolMemory } from '../src/eval/protocol';
@@ -116,6 +117,12 @@ export interface EvalOptions {
   dropNamesBelow?: number | null;
   /** Tell the memorizer which detail to stress (the prompt reference for the adapter); default none. */
   focus?: MemoryFocus | null;
+  /**
+   * The frames to memorize for a clip in place of the video's: frames captured elsewhere, such as
+   * the ones the app in a browser sampled, replayed through this same protocol. Undefined for a
+   * clip means the video's frames.
+   */
+  clipFrames?: (streamId: string, clip: { t0: number; t1: number }) => RgbFrame[] | undefined;
   log?: (line: string) => void;
 }
 
@@ -169,7 +176,7 @@ export async function evaluate(manifestPaths: string[], opts: EvalOptions = {}):
             {
               async memorize(clip) {
                 if (name === 'oracle') return { streamId: manifest.id, ...clip, text: oracleText(truth!, clip.t0, clip.t1) };
-                const frames = await clipFramesOf(source, clip.t0, clip.t1, spec.frame.perClip);
+                const frames = opts.clipFrames?.(manifest.id, clip) ?? (await clipFramesOf(source, clip.t0, clip.t1, spec.frame.perClip));
                 steer(clip.t0 >= adapterFrom);
                 memorizer.options.adapterVersion = clip.t0 >= adapterFrom ? (opts.adapter?.version ?? 0) : 0;
                 const r = await memorizer.memorize({ streamId: manifest.id, ...clip, frames });

@@ -92,7 +92,8 @@ export class RetentionManager {
 
   /**
    * Runs retention after a write or a settings change; a call during a run asks for one more run,
-   * never two at once. Resolves when the run that covers this call is over.
+   * never two at once. Resolves when the run that covers this call is over. The storage table, when
+   * shown, is re-read afterwards: it counts the write that called this.
    */
   schedule(): Promise<void> {
     if (this.run) {
@@ -104,6 +105,7 @@ export class RetentionManager {
         this.again = false;
         await this.apply();
       } while (this.again);
+      await this.refreshIfShown();
     })().finally(() => (this.run = null));
     return this.run;
   }

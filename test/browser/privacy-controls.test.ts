@@ -233,10 +233,14 @@ describe('privacy controls in the app', () => {
       expect(await privacyPanel(page).locator('[part=retention-current]').textContent()).toMatch(/Kept forever/);
 
       // What is stored: the table counts what IndexedDB holds.
+      // Pausing cuts the clip under way, and the worker may still be writing it: the table follows
+      // the write by itself, so the count shown converges on what IndexedDB holds.
       await page.getByRole('button', { name: 'Pause capture' }).click();
       await privacyPanel(page).getByRole('button', { name: 'Refresh' }).click();
-      const final = await stored(page);
-      await expect.poll(() => privacyPanel(page).locator('tr[data-store=memories] .count').textContent()).toBe(String(final.memories.length));
+      await expect.poll(async () => {
+        const shown = await privacyPanel(page).locator('tr[data-store=memories] .count').textContent();
+        return [shown, String((await stored(page)).memories.length)];
+      }, { timeout: 60_000 }).toSatisfy(([shown, held]) => shown === held);
       expect(await privacyPanel(page).locator('tr[data-store=adapters] .count').textContent()).toBe('3');
       expect(await privacyPanel(page).locator('[part=usage-estimate]').textContent()).toMatch(/Browser estimate: .* used of/);
       expect(errors).toEqual([]);
