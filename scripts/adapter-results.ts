@@ -24,13 +24,14 @@ import { useLocalModels } from './lib/node-models';
 import { Vlm } from '../src/memorize/vlm';
 import { FIXTURE_MODEL_ID, getModelSpec } from '../src/memorize/registry';
 import { MEMORY_FOCUSES, type MemoryFocus } from '../src/memorize/prompt';
-import { EVALUATION_SEEDS } from '../src/world/seeds';
+import { EVALUATION_SEEDS, parseSeedList } from '../src/world/seeds';
 import { QUESTION_TYPES, type QuestionType } from '../src/world/types';
 
 const args = process.argv.slice(2);
 const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
 const focuses = (flag('focus') ?? 'color,position').split(',') as QuestionType[];
-const seeds = flag('seeds')?.split(',').map(Number) ?? EVALUATION_SEEDS.slice(0, 8);
+const seedsFlag = flag('seeds');
+const seeds = seedsFlag ? parseSeedList(seedsFlag) : EVALUATION_SEEDS.slice(0, 8);
 const minutes = Number(flag('minutes') ?? 6);
 const steps = flag('steps') ? Number(flag('steps')) : undefined;
 interface Variant { name: string; steps?: number; temperature?: number; consensus?: boolean; instructed?: boolean }

@@ -10,12 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeWorldStream } from './lib/world-files';
 import { evaluate, formatReports } from './eval';
-import { EVALUATION_SEEDS } from '../src/world/seeds';
+import { EVALUATION_SEEDS, parseSeedList } from '../src/world/seeds';
 import { FIXTURE_MODEL_ID } from '../src/memorize/registry';
 
 const args = process.argv.slice(2);
 const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
-const seeds = flag('seeds')?.split(',').map(Number) ?? EVALUATION_SEEDS.slice(0, 5);
+const seedsFlag = flag('seeds');
+const seeds = seedsFlag ? parseSeedList(seedsFlag) : EVALUATION_SEEDS.slice(0, 5);
 const minutes = Number(flag('minutes') ?? 3);
 const RESULTS = 'docs/results.md';
 const START = '<!-- eval:start (written by npm run eval:results) -->';

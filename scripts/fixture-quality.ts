@@ -2,7 +2,7 @@
  * Measures the fixture's memory quality on held-out world seeds (never used for training or
  * tuning): fact precision and recall against the ground-truth event log.
  *
- *   npm run fixture:quality [-- --seeds 7001,7002 --minutes 3 --write]
+ *   npm run fixture:quality [-- --seeds 7001,7002|30001-30050 --minutes 3 --write]
  *
  * --write replaces the measured block in models/README.md with this run's numbers.
  */
@@ -14,7 +14,7 @@ import { memorizeManifest } from './memorize';
 import { useLocalModels } from './lib/node-models';
 import { Vlm } from '../src/memorize/vlm';
 import { FIXTURE_MODEL_ID, getModelSpec } from '../src/memorize/registry';
-import { EVALUATION_SEEDS } from '../src/world/seeds';
+import { EVALUATION_SEEDS, parseSeedList } from '../src/world/seeds';
 import { scoreMemory, aggregateFactScores } from '../src/world/facts';
 import type { EventLog } from '../src/world/types';
 import { answerFromMemory as oracleAnswer } from '../src/world/questions';
@@ -25,7 +25,8 @@ import { evaluate, pct as percent, type MemorizerReport } from './eval';
 
 const args = process.argv.slice(2);
 const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
-const seeds = flag('seeds')?.split(',').map(Number) ?? EVALUATION_SEEDS.slice(0, 10);
+const seedsFlag = flag('seeds');
+const seeds = seedsFlag ? parseSeedList(seedsFlag) : EVALUATION_SEEDS.slice(0, 10);
 const minutes = Number(flag('minutes') ?? 3);
 
 useLocalModels();

@@ -7,3 +7,22 @@
 export const TRAIN_SEED_BASE = 100_000;
 export const TUNING_SEEDS = Array.from({ length: 20 }, (_, i) => 1 + i);
 export const EVALUATION_SEEDS = Array.from({ length: 20 }, (_, i) => 7001 + i);
+
+/**
+ * A seed list as scripts take it on the command line: comma-separated seeds and inclusive ranges,
+ * "7001,7003" or "30001-30050" or both mixed. Anything else is refused, so a typo cannot quietly
+ * measure on the wrong streams.
+ */
+export function parseSeedList(text: string): number[] {
+  const seeds: number[] = [];
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const range = /^(\d+)-(\d+)$/.exec(part);
+    if (range) {
+      const [from, to] = [Number(range[1]), Number(range[2])];
+      if (to < from) throw new Error(`seed range "${part}" runs backwards`);
+      for (let s = from; s <= to; s++) seeds.push(s);
+    } else if (/^\d+$/.test(part)) seeds.push(Number(part));
+    else throw new Error(`"${part}" is not a seed or a seed range (expected e.g. 7001,7002 or 30001-30050)`);
+  }
+  return seeds;
+}
