@@ -91,8 +91,8 @@ export interface CollectOptions {
 /**
  * Instructed by default, chosen on tuning seeds: there (colour focus, stage-8 fixture) instructed
  * candidates trained a vector worth +10.5 points, as much as telling the model. On the evaluation
- * seeds, with the committed fixture, they give +2.1 (colour) and +4.5 (position) against +2.1 and
- * +0.0 for plain candidates, short of the bar (docs/adapter.md, docs/results.md).
+ * seeds they match or beat plain candidates, and no setting reaches the bar on two seed sets
+ * (docs/adapter.md, docs/results.md).
  */
 export const DEFAULT_COLLECT: CollectOptions = { candidates: 6, temperature: 1, minMargin: 0.05, maxPairsPerClip: 3, instructed: true };
 

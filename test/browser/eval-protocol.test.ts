@@ -26,6 +26,7 @@ import { TUNING_SEEDS } from '../../src/world/seeds';
 import { clipFramesOf, openManifestFrames } from '../../scripts/lib/frame-source';
 import { loadManifest } from '../../scripts/lib/load-manifest';
 import type { RgbFrame } from '../../src/memorize/types';
+import { fromBase64 } from '../../src/util/base64';
 
 const SEED = TUNING_SEEDS[4]!;
 const CLIPS = 6;
@@ -40,7 +41,9 @@ interface RecordedClip {
 
 /**
  * Runs in the page before its scripts: keeps a copy of every clip the page asks its worker to
- * memorize (the last request per clip: a restarted worker is sent the clip again).
+ * memorize (the last request per clip: a restarted worker is sent the clip again). Playwright sends
+ * this function to the page as source, so it cannot import src/util/base64's toBase64 and carries
+ * its own (the page's CSP rules out rebuilding one from a string).
  */
 function recordMemorizeRequests() {
   const w = window as unknown as { __memorizeRequests: RecordedClip[] };
@@ -63,7 +66,7 @@ function recordMemorizeRequests() {
 }
 
 function decodeFrame(f: RecordedClip['frames'][number]): RgbFrame {
-  return { width: f.width, height: f.height, t: f.t, data: new Uint8Array(Buffer.from(f.base64, 'base64')) };
+  return { width: f.width, height: f.height, t: f.t, data: fromBase64(f.base64) };
 }
 
 function meanAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -113,8 +116,8 @@ describe('benchmark protocol in the browser', () => {
       // The app cuts the protocol's clips: 10 s each on the same grid, none merged by the queue.
       expect([...clips.values()].map(({ clipIndex, t0, t1 }) => ({ clipIndex, t0, t1 })).sort((a, b) => a.clipIndex - b.clipIndex))
         .toEqual(Array.from({ length: CLIPS }, (_, i) => ({ clipIndex: i, t0: 10 * i, t1: 10 * i + 10 })));
-      const framesOf = (clip: { t0: number }) => clips.get(clip.t0 / 10)?.frames.map(decodeFrame);
-      const [node] = await evaluate([stream.manifestPath], { memorizers: ['taskmem'], clipFrames: (_, clip) => framesOf(clip) });
+      const appFrames = new Map([...clips.values()].map((c) => [c.t0, c.frames.map(decodeFrame)]));
+      const [node] = await evaluate([stream.manifestPath], { memorizers: ['taskmem'], clipFrames: (_, clip) => appFrames.get(clip.t0) });
       const nodeMemories = node!.streams[0]!.run.memories;
       // For the log: how many of the app's frames differ from the file's at the protocol's times.
       const file = openManifestFrames(loadManifest(stream.manifestPath));
@@ -122,7 +125,7 @@ describe('benchmark protocol in the browser', () => {
       let total = 0;
       for (const c of clips.values()) {
         const own = await clipFramesOf(file, c.t0, c.t1, c.frames.length);
-        c.frames.map(decodeFrame).forEach((f, i) => {
+        appFrames.get(c.t0)!.forEach((f, i) => {
           total++;
           if (meanAbsDifference(f.data, own[i]!.data) > 1) moved++;
         });
