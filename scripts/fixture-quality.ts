@@ -22,6 +22,7 @@ import { answerFromMemory } from '../src/recall/answerer';
 import { loadManifest } from './lib/load-manifest';
 import { describeClipVariants } from '../src/world/describe';
 import { evaluate, pct as percent, type MemorizerReport } from './eval';
+import { DEFAULT_MEMORIZER_OPTIONS } from '../src/memorize/memorizer';
 
 const args = process.argv.slice(2);
 const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
@@ -56,6 +57,8 @@ const NAME_FILTER = -1;
 const manifests: string[] = [];
 let accuracyAll = NaN;
 let withFilter: MemorizerReport | undefined;
+// The model's own text, with none of the memorizer's default confidence repair (dropDetailsBelow off).
+let unrepaired: MemorizerReport | undefined;
 try {
   for (const seed of seeds) {
     const { manifestPath } = await writeWorldStream({ seed, outDir: join(dir, String(seed)), minutes, video: false });
@@ -105,9 +108,11 @@ try {
     console.log(`seed ${seed}: precision ${s.factPrecision.toFixed(3)} recall ${s.factRecall.toFixed(3)} (${run.memories.length} memories, ${run.rejected.length} rejected)`);
   }
   // The filtered run's fact scores come from the same report as its answers (memorized once).
-  const reportOf = async (dropNamesBelow: number | null) => (await evaluate(manifests, { vlm, answerer, memorizers: ['taskmem'], dropNamesBelow }))[0]!;
+  const reportOf = async (dropNamesBelow: number | null, dropDetailsBelow?: number | null) =>
+    (await evaluate(manifests, { vlm, answerer, memorizers: ['taskmem'], dropNamesBelow, dropDetailsBelow }))[0]!;
   accuracyAll = (await reportOf(null)).table.overall.accuracy;
   withFilter = await reportOf(NAME_FILTER);
+  unrepaired = await reportOf(null, null);
 } finally {
   rmSync(dir, { recursive: true, force: true });
   if (answerer !== vlm) await answerer.dispose();
@@ -125,7 +130,10 @@ const kindLine = kinds.map(([k, [t, n]]) => `${k} ${(t / n).toFixed(2)} (${n})`)
 const summary = `fact precision ${total.factPrecision.toFixed(3)}, fact recall ${total.factRecall.toFixed(3)} over ${memories} memories (${rejected} clips rejected), mean ${(words / Math.max(1, memories)).toFixed(1)} words per memory`;
 const answering = `answers agree with what the memory text supports on ${agreed}/${asked} questions (${((100 * agreed) / Math.max(1, asked)).toFixed(1)}%; abstains on ${abstainAgreed}/${abstainExpected} where memory lacks the answer)`;
 const filterLine = `with the memorizer option that drops names the model gives a log-probability under ${NAME_FILTER} (\`dropNamesBelow\`, off by default): fact precision ${withFilter!.factPrecision!.toFixed(3)}, recall ${withFilter!.factRecall!.toFixed(3)}; answer accuracy on these streams' questions ${percent(accuracyAll)} -> ${percent(withFilter!.table.overall.accuracy)}`;
+const detailsDefault = DEFAULT_MEMORIZER_OPTIONS.dropDetailsBelow;
+const unrepairedLine = `the model's own text, without the memorizer's default drop of places and colour changes it gave a log-probability under ${detailsDefault} (\`dropDetailsBelow\`): fact precision ${unrepaired!.factPrecision!.toFixed(3)}, recall ${unrepaired!.factRecall!.toFixed(3)}; answer accuracy on these streams' questions ${percent(unrepaired!.table.overall.accuracy)} (with it: ${percent(accuracyAll)})`;
 console.log(`\nall seeds: ${summary}`);
+console.log(unrepairedLine);
 console.log(filterLine);
 console.log(`precision by fact kind: ${kindLine}`);
 const pct = ([a, n]: number[]) => `${a}/${n} (${((100 * a) / Math.max(1, n)).toFixed(1)}%)`;
@@ -137,8 +145,10 @@ if (args.includes('--write')) {
   const readme = 'models/README.md';
   const block = [
     '<!-- quality:start (written by npm run fixture:quality -- --write) -->',
-    `Held-out evaluation seeds ${seeds.join(', ')} (${minutes}-minute streams, greedy decoding, Node CPU):`,
+    `Held-out evaluation seeds ${seeds.join(', ')} (${minutes}-minute streams, greedy decoding, the memorizer's default settings, Node CPU):`,
     `**${summary}**.`,
+    '',
+    `The same streams, ${unrepairedLine}.`,
     '',
     `The same streams ${filterLine} (see "Confidence" under "What was tried").`,
     '',

@@ -25,6 +25,8 @@ export interface MemorizeRunOptions {
   maxClips?: number;
   /** Drop names the model gave a log-probability under this (src/memorize/confidence.ts); default keep all. */
   dropNamesBelow?: number | null;
+  /** Drop places and colour changes the model gave a log-probability under this; null keeps them; default the memorizer's. */
+  dropDetailsBelow?: number | null;
   onClip?: (done: number, total: number, memory: MemoryRecord | null) => void;
   vlm?: Vlm;
 }
@@ -63,7 +65,7 @@ export async function memorizeManifest(manifestPath: string, opts: MemorizeRunOp
     generate: (...a: Parameters<Vlm['generate']>) => time(() => vlm.generate(...a)),
     generateScored: (...a: Parameters<Vlm['generateScored']>) => time(() => vlm.generateScored(...a)),
   };
-  const memorizer = new Memorizer(timed, { window: opts.window ?? 2, adapterVersion: opts.adapterVersion ?? 0, dropNamesBelow: opts.dropNamesBelow ?? null });
+  const memorizer = new Memorizer(timed, { window: opts.window ?? 2, adapterVersion: opts.adapterVersion ?? 0, dropNamesBelow: opts.dropNamesBelow ?? null, ...(opts.dropDetailsBelow !== undefined ? { dropDetailsBelow: opts.dropDetailsBelow } : {}) });
   const source = openManifestFrames(manifest);
   const duration = manifest.video.durationSeconds;
   const clipSeconds = manifest.clipSeconds;
@@ -106,10 +108,22 @@ async function main() {
     const i = args.indexOf(`--${name}`);
     return i >= 0 ? args[i + 1] : undefined;
   };
+  // A log-probability threshold, or 'none' to turn the filter off; undefined leaves the default.
+  const logProbFlag = (name: string): number | null | undefined => {
+    const value = flag(name);
+    if (value === undefined) return undefined;
+    if (value === 'none') return null;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n > 0) {
+      console.error(`--${name} takes a log-probability (a number <= 0) or 'none', not '${value}'`);
+      process.exit(2);
+    }
+    return n;
+  };
   const manifestPath = args.find((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
   const out = flag('out');
   if (!manifestPath || !out) {
-    console.error('usage: npm run memorize -- MANIFEST --out FILE.json [--model ID] [--steer FILE.json] [--window N] [--drop-names-below LOGPROB]');
+    console.error('usage: npm run memorize -- MANIFEST --out FILE.json [--model ID] [--steer FILE.json] [--window N] [--drop-names-below LOGPROB] [--drop-details-below LOGPROB|none]');
     process.exit(2);
   }
   const steerFile = flag('steer');
@@ -120,6 +134,7 @@ async function main() {
     window: flag('window') ? Number(flag('window')) : undefined,
     maxClips: flag('max-clips') ? Number(flag('max-clips')) : undefined,
     dropNamesBelow: flag('drop-names-below') ? Number(flag('drop-names-below')) : undefined,
+    dropDetailsBelow: logProbFlag('drop-details-below'),
     onClip: (done, total, m) => process.stderr.write(`\r[${done}/${total}] ${m ? m.text.slice(0, 70).padEnd(70) : '(rejected)'.padEnd(70)}`),
   });
   process.stderr.write('\n');

@@ -1,18 +1,21 @@
 /**
  * Drops the details of a memory that the model was unsure of, using the probability it gave each
- * token it wrote. A misread name is worse than no name: "PLUM appears at center" sends every later
+ * token it wrote. A wrong detail is worse than none: "PLUM appears at center" sends every later
  * question about the object that really appeared elsewhere, and makes the whole clause false, while
  * "a small square appears at center" stays true and findable by what it says.
  *
- * The details are names, read as plain English rather than any one model's grammar: upper-case
- * words of 1-4 letters and digits (labels, text read off the screen), except "A" and "I". A name is
- * uncertain when the lowest log-probability among its tokens is below a threshold (the memorizer's
- * `dropNamesBelow`; off by default, see models/README.md, "Confidence"). An uncertain name in an
- * apposition ("KIWI, a red circle, appears") or a tag ("a red circle labeled KIWI") is cut out of
- * its clause; a clause whose subject is only the name is dropped.
- *
- * Names only: the same test on place phrases ("at top left") was tried and changed the fixture's
- * precision by under a point at any threshold (models/README.md, "Confidence").
+ * Details are read as plain English rather than any one model's grammar, and a detail is uncertain
+ * when the lowest log-probability among its tokens is under its threshold (`ConfidenceLimits`):
+ * - names (`names`): upper-case words of 1-4 letters and digits (labels, text read off the screen),
+ *   except "A" and "I". An uncertain name in an apposition ("KIWI, a red circle, appears") or a tag
+ *   ("a red circle labeled KIWI") is cut out of its clause; a clause whose subject is only the
+ *   name is dropped. Off by default: questions name objects, and a name right most of the time is
+ *   worth more to answers than none (models/README.md, "Confidence").
+ * - places and colour changes (`details`): an uncertain place after "at" or "from" ("appears at
+ *   top left", "moves from left to center") is cut, leaving "appears", "moves to center"; a clause
+ *   whose new colour ("turns blue") is uncertain is dropped, since the change is all it says.
+ *   "moves ... to PLACE" keeps its destination: without it the clause says only that something
+ *   moved, and dropping those cost more recall than it bought precision (models/README.md).
  */
 import type { TokenLogProb } from './vlm';
 
@@ -67,20 +70,48 @@ function sentencesOf(text: string): Span[][] {
   return sentences;
 }
 
-/** One clause with its uncertain names cut out, or null when it cannot stand without one. */
-function repairClause(text: string, span: Span, tokens: readonly TokenLogProb[], minLogProb: number, removed: string[]): string | null {
-  let clause = text.slice(span.start, span.end).trim();
-  const offset = span.start + text.slice(span.start, span.end).indexOf(clause);
-  for (const m of clause.matchAll(NAME)) {
-    if (NOT_NAMES.has(m[0])) continue;
-    const at = offset + m.index!;
-    if (lowestLogProb(tokens, at, at + m[0].length) >= minLogProb) continue;
+/** Thresholds for `dropUncertain`: a detail whose least likely token is under its threshold goes; null keeps them all. */
+export interface ConfidenceLimits {
+  names: number | null;
+  details: number | null;
+}
+
+// Screen places in plain English: the world's nine, and the words a captioning model uses for them.
+const PLACE_WORDS = '(?:the )?(?:top left|top right|bottom left|bottom right|upper left|upper right|lower left|lower right|top|bottom|left|right|center|centre|middle)(?: corner)?';
+const PLACE = new RegExp(` (at|from) (${PLACE_WORDS})\\b`, 'g');
+// A change of colour: the clause's news is the new colour, so a clause unsure of it has nothing sure to say.
+const COLOUR_CHANGE = /\b(?:turns|becomes) ([a-z]+)$/;
+
+/** One clause with its uncertain details cut out, or null when it cannot stand without one. */
+function repairClause(text: string, span: Span, tokens: readonly TokenLogProb[], limits: ConfidenceLimits, removed: string[]): string | null {
+  const written = text.slice(span.start, span.end).trim();
+  const offset = span.start + text.slice(span.start, span.end).indexOf(written);
+  const unsure = (at: number, length: number, limit: number | null) =>
+    limit !== null && lowestLogProb(tokens, offset + at, offset + at + length) < limit;
+  const change = COLOUR_CHANGE.exec(written);
+  if (change && unsure(written.length - change[1]!.length, change[1]!.length, limits.details)) {
+    removed.push(`clause "${written}" (uncertain colour ${change[1]})`);
+    return null;
+  }
+  let clause = written;
+  const places: string[] = [];
+  // Last to first, so the offsets of the earlier ones still hold in the shortened clause.
+  for (const m of [...written.matchAll(PLACE)].reverse()) {
+    const valueAt = m.index! + m[1]!.length + 2;
+    if (!unsure(valueAt, m[2]!.length, limits.details)) continue;
+    clause = clause.slice(0, m.index!) + clause.slice(m.index! + m[0].length);
+    places.unshift(`place "${m[0].trim()}"`);
+  }
+  removed.push(...places);
+  if (limits.names === null) return clause;
+  for (const m of written.matchAll(NAME)) {
+    if (NOT_NAMES.has(m[0]) || !unsure(m.index!, m[0].length, limits.names)) continue;
     const apposition = new RegExp(`^${m[0]}, (an? [^,]+),`);
     const tag = new RegExp(` (?:labeled|labelled|named|called|reading) ${m[0]}\\b`);
     if (apposition.test(clause)) clause = clause.replace(apposition, '$1');
     else if (tag.test(clause)) clause = clause.replace(tag, '');
     else {
-      removed.push(`clause "${text.slice(span.start, span.end).trim()}" (uncertain name ${m[0]})`);
+      removed.push(`clause "${written}" (uncertain name ${m[0]})`);
       return null;
     }
     removed.push(`name ${m[0]}`);
@@ -88,15 +119,20 @@ function repairClause(text: string, span: Span, tokens: readonly TokenLogProb[],
   return clause;
 }
 
-/** The memory without the names the model was unsure of (see above); unchanged when it was sure of all. */
-export function dropUncertainNames(text: string, tokens: readonly TokenLogProb[], minLogProb: number): ConfidenceRepair {
+/** The memory without the details the model was unsure of (see above); unchanged when it was sure of all. */
+export function dropUncertain(text: string, tokens: readonly TokenLogProb[], limits: ConfidenceLimits): ConfidenceRepair {
   const removed: string[] = [];
   const sentences: string[] = [];
   for (const clauses of sentencesOf(text)) {
-    const kept = clauses.map((c) => repairClause(text, c, tokens, minLogProb, removed)).filter((c): c is string => !!c);
+    const kept = clauses.map((c) => repairClause(text, c, tokens, limits, removed)).filter((c): c is string => !!c);
     if (!kept.length) continue;
     const body = kept.join('; ');
     sentences.push(body[0]!.toUpperCase() + body.slice(1) + '.');
   }
   return removed.length ? { text: sentences.join(' '), removed } : { text, removed };
+}
+
+/** `dropUncertain` for names only. */
+export function dropUncertainNames(text: string, tokens: readonly TokenLogProb[], minLogProb: number): ConfidenceRepair {
+  return dropUncertain(text, tokens, { names: minLogProb, details: null });
 }

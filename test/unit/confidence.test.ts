@@ -3,7 +3,7 @@
  * grammatical, and a memory the model was sure of is returned untouched.
  */
 import { describe, expect, it } from 'vitest';
-import { dropUncertainNames, isName, lowestLogProb } from '../../src/memorize/confidence';
+import { dropUncertain, dropUncertainNames, isName, lowestLogProb } from '../../src/memorize/confidence';
 import type { TokenLogProb } from '../../src/memorize/vlm';
 
 /** One token per word (with its leading space) and per punctuation mark; `unsure` words get that log-probability. */
@@ -55,5 +55,48 @@ describe('dropUncertainNames', () => {
   it('reads names as upper-case words of 1-4 letters and digits', () => {
     expect(['KIWI', 'R2', 'T42', 'X'].every(isName)).toBe(true);
     expect(['A', 'I', 'Kiwi', 'KIWIS', '42', 'red'].some(isName)).toBe(false);
+  });
+});
+
+describe('dropUncertain: places and colour changes', () => {
+  const details = (t: number) => ({ names: null, details: t });
+
+  it('cuts an uncertain place after "at" or "from" and keeps the rest of the clause', () => {
+    const text = 'KIWI appears at top left; a red ring moves from bottom to center. OAK leaves from right.';
+    // "left" of "top left" is the unsure token: a place is judged by its least likely word
+    const tokens = tokensOf(text, { left: -0.9, bottom: -0.7 });
+    const r = dropUncertain(text, tokens, details(-0.5));
+    expect(r.text).toBe('KIWI appears; a red ring moves to center. OAK leaves from right.');
+    expect(r.removed).toEqual(['place "at top left"', 'place "from bottom"']);
+    expect(dropUncertain(text, tokens, details(-1)).text).toBe(text);
+  });
+
+  it('keeps the destination of a move even when it is unsure of it', () => {
+    const text = 'A red ring moves from left to center.';
+    expect(dropUncertain(text, tokensOf(text, { center: -3 }), details(-0.5)).text).toBe(text);
+  });
+
+  it('drops a clause whose new colour is uncertain, and only that clause', () => {
+    const text = 'BEAN, a small green square, turns blue; LYNX leaves from left. ZAP turns red.';
+    const r = dropUncertain(text, tokensOf(text, { blue: -1.2 }), details(-0.5));
+    expect(r.text).toBe('LYNX leaves from left. ZAP turns red.');
+    expect(r.removed).toEqual(['clause "BEAN, a small green square, turns blue" (uncertain colour blue)']);
+  });
+
+  it('does not judge the colour of the subject as a colour change', () => {
+    const text = 'A blue square appears at center.';
+    expect(dropUncertain(text, tokensOf(text, { blue: -3 }), details(-0.5)).text).toBe(text);
+  });
+
+  it('applies names and details together, each with its own threshold', () => {
+    const text = 'KIWI, a red circle, appears at left; PLUM turns white.';
+    const r = dropUncertain(text, tokensOf(text, { KIWI: -2, left: -0.8, white: -0.2 }), { names: -1, details: -0.5 });
+    expect(r.text).toBe('A red circle appears; PLUM turns white.');
+    expect(r.removed).toEqual(['place "at left"', 'name KIWI']);
+  });
+
+  it('leaves names alone when only details are limited', () => {
+    const text = 'ZED appears at top.';
+    expect(dropUncertain(text, tokensOf(text, { ZED: -5 }), details(-0.5)).text).toBe(text);
   });
 });

@@ -107,10 +107,23 @@ describe('memorizer with a model that reports how sure it was', () => {
     expect(r).toMatchObject({ ok: false, rejected: { reason: expect.stringMatching(/^uncertain: .*TUSK/), attempts: ['PLUM appears.', 'ZED leaves.', 'TUSK moves to top.'] } });
   });
 
-  it('keeps every name by default', async () => {
-    const model = new ScriptedScoredModel(['KIWI? appears.']);
+  it('by default keeps every name and drops the places and colour changes it was unsure of', async () => {
+    const model = new ScriptedScoredModel(['KIWI? appears at left?; OAK turns red?; ZED moves to top.']);
     const r = await new Memorizer(model).memorize(clip(0));
-    expect(r).toMatchObject({ ok: true, memory: { text: 'KIWI? appears.' } });
+    expect(r).toMatchObject({ ok: true, memory: { text: 'KIWI appears; ZED moves to top.' } });
+    expect(r.ok && r.repairs).toEqual(['dropped uncertain place "at left", clause "OAK turns red" (uncertain colour red)']);
+  });
+
+  it('writes the model\'s own text with both filters off, without asking how sure it was', async () => {
+    const model = new ScriptedScoredModel(['OAK appears at left.', 'OAK leaves.']);
+    let scored = 0;
+    const generateScored = model.generateScored.bind(model);
+    model.generateScored = (...a) => (scored++, generateScored(...a));
+    const r = await new Memorizer(model, { dropNamesBelow: null, dropDetailsBelow: null }).memorize(clip(0));
+    expect(r).toMatchObject({ ok: true, memory: { text: 'OAK appears at left.' }, repairs: [] });
+    expect(scored).toBe(0);
+    await new Memorizer(model).memorize(clip(1));
+    expect(scored).toBe(1);
   });
 });
 
