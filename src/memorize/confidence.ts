@@ -80,7 +80,8 @@ export interface ConfidenceLimits {
 const PLACE_WORDS = '(?:the )?(?:top left|top right|bottom left|bottom right|upper left|upper right|lower left|lower right|top|bottom|left|right|center|centre|middle)(?: corner)?';
 const PLACE = new RegExp(` (at|from) (${PLACE_WORDS})\\b`, 'g');
 // A change of colour: the clause's news is the new colour, so a clause unsure of it has nothing sure to say.
-const COLOUR_CHANGE = /\b(?:turns|becomes) ([a-z]+)$/;
+// Colour words, so "turns left" is not taken for one.
+const COLOUR_CHANGE = /\b(?:turns|becomes) (red|orange|yellow|green|blue|purple|violet|pink|white|black|gr[ae]y|brown|cyan|magenta|gold|silver)$/;
 
 /** One clause with its uncertain details cut out, or null when it cannot stand without one. */
 function repairClause(text: string, span: Span, tokens: readonly TokenLogProb[], limits: ConfidenceLimits, removed: string[]): string | null {

@@ -83,9 +83,11 @@ describe('dropUncertain: places and colour changes', () => {
     expect(r.removed).toEqual(['clause "BEAN, a small green square, turns blue" (uncertain colour blue)']);
   });
 
-  it('does not judge the colour of the subject as a colour change', () => {
+  it('does not judge the colour of the subject, or a turn of direction, as a colour change', () => {
     const text = 'A blue square appears at center.';
     expect(dropUncertain(text, tokensOf(text, { blue: -3 }), details(-0.5)).text).toBe(text);
+    const turn = 'The red car turns left.';
+    expect(dropUncertain(turn, tokensOf(turn, { left: -3 }), details(-0.5)).text).toBe(turn);
   });
 
   it('applies names and details together, each with its own threshold', () => {
