@@ -9,7 +9,9 @@
  * --variants adds rows trained otherwise on the same streams (what was tried): stepsN = N SPSA
  * steps instead of the default, tX = candidates sampled at temperature X, consensus = the reward
  * counts only details the clip's other candidates state too, plain = every candidate sampled from
- * the plain prompt (no instructed candidates, the default before 2026-11-30).
+ * the plain prompt (no instructed candidates, the default before 2026-11-30), confident = each
+ * candidate scored without the details the model was unsure of (CollectOptions.confidence),
+ * unfiltered = scored as sampled. Modifiers combine with '+': t0.7+confident.
  *
  * Defaults use the evaluation seeds (never tuned on); pass --seeds from TUNING_SEEDS while tuning.
  */
@@ -19,12 +21,13 @@ import { join } from 'node:path';
 import { writeWorldStream } from './lib/world-files';
 import { evaluate, pct, type MemorizerReport } from './eval';
 import { trainAdapter, TRAINING_INPUTS_CACHE_BYTES } from './adapter-train';
-import { DEFAULT_COLLECT, DEFAULT_STEER_TRAINING } from '../src/adapter/phase-two';
+import { CANDIDATE_CONFIDENCE, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING } from '../src/adapter/phase-two';
 import { useLocalModels } from './lib/node-models';
 import { Vlm } from '../src/memorize/vlm';
 import { FIXTURE_MODEL_ID, getModelSpec } from '../src/memorize/registry';
 import { MEMORY_FOCUSES, type MemoryFocus } from '../src/memorize/prompt';
 import { EVALUATION_SEEDS, parseSeedList } from '../src/world/seeds';
+import type { ConfidenceLimits } from '../src/memorize/confidence';
 import { QUESTION_TYPES, type QuestionType } from '../src/world/types';
 
 const args = process.argv.slice(2);
@@ -34,21 +37,33 @@ const seedsFlag = flag('seeds');
 const seeds = seedsFlag ? parseSeedList(seedsFlag) : EVALUATION_SEEDS.slice(0, 8);
 const minutes = Number(flag('minutes') ?? 6);
 const steps = flag('steps') ? Number(flag('steps')) : undefined;
-interface Variant { name: string; steps?: number; temperature?: number; consensus?: boolean; instructed?: boolean }
+interface Variant { name: string; steps?: number; temperature?: number; consensus?: boolean; instructed?: boolean; confidence?: ConfidenceLimits | null }
+// A variant is one modifier or several joined by '+' ("t0.7+confident").
 const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name) => {
-  if (name === 'default') return { name, steps };
-  if (/^steps\d+$/.test(name)) return { name, steps: Number(name.slice(5)) };
-  if (/^t\d*\.?\d+$/.test(name)) return { name, steps, temperature: Number(name.slice(1)) };
-  if (name === 'consensus') return { name, steps, consensus: true };
-  if (name === 'plain') return { name, steps, instructed: false };
-  throw new Error(`unknown variant '${name}': default, stepsN, tX, consensus or plain`);
+  const v: Variant = { name, steps };
+  for (const part of name.split('+')) {
+    if (part === 'default') continue;
+    else if (/^steps\d+$/.test(part)) v.steps = Number(part.slice(5));
+    else if (/^t\d*\.?\d+$/.test(part)) v.temperature = Number(part.slice(1));
+    else if (part === 'consensus') v.consensus = true;
+    else if (part === 'plain') v.instructed = false;
+    else if (part === 'confident') v.confidence = CANDIDATE_CONFIDENCE;
+    else if (part === 'unfiltered') v.confidence = null;
+    else throw new Error(`unknown variant '${part}': default, stepsN, tX, consensus, plain, confident or unfiltered (joined with +)`);
+  }
+  return v;
 });
-const describeVariant = (v: Variant) =>
-  v.name === 'default' ? `default (${steps ?? DEFAULT_STEER_TRAINING.steps} steps, T ${DEFAULT_COLLECT.temperature}, instructed candidates)`
-  : v.consensus ? 'consensus reward'
-  : v.instructed === false ? 'candidates from the plain prompt only'
-  : v.name.startsWith('steps') ? `${v.steps} steps`
-  : `candidates at T ${v.temperature}`;
+const describeVariant = (v: Variant) => {
+  if (v.name === 'default') return `default (${steps ?? DEFAULT_STEER_TRAINING.steps} steps, T ${DEFAULT_COLLECT.temperature}, instructed candidates${DEFAULT_COLLECT.confidence ? ', scored without unsure details' : ''})`;
+  const parts: string[] = [];
+  if (v.steps !== steps) parts.push(`${v.steps} steps`);
+  if (v.temperature !== undefined) parts.push(`candidates at T ${v.temperature}`);
+  if (v.consensus) parts.push('consensus reward');
+  if (v.instructed === false) parts.push('candidates from the plain prompt only');
+  if (v.confidence) parts.push('scored without unsure details');
+  if (v.confidence === null) parts.push('scored as sampled');
+  return parts.join(', ');
+};
 const RESULTS = 'docs/results.md';
 const START = '<!-- adapter:start (written by npm run adapter:results -- --write) -->';
 const END = '<!-- adapter:end -->';
@@ -91,7 +106,7 @@ try {
     }
     for (const variant of variants) {
       const started = Date.now();
-      const adapter = await trainAdapter(manifests, { vlm, steps: variant.steps, temperature: variant.temperature, consensus: variant.consensus, instructed: variant.instructed, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
+      const adapter = await trainAdapter(manifests, { vlm, steps: variant.steps, temperature: variant.temperature, consensus: variant.consensus, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
       const trainSeconds = (Date.now() - started) / 1000;
       const file = join(dir, `adapter-${focus}-${variant.name}.json`);
       writeFileSync(file, JSON.stringify(adapter));

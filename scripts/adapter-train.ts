@@ -18,6 +18,7 @@ import { getModelSpec, FIXTURE_MODEL_ID } from '../src/memorize/registry';
 import { inferQuestionType } from '../src/recall/question-type';
 import { clipPromptOf, collectPairs, trainSteer, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, type ClipPrompt, type PolicyModel, type TrainingPair } from '../src/adapter/phase-two';
 import type { RecentTask } from '../src/adapter/reward';
+import type { ConfidenceLimits } from '../src/memorize/confidence';
 
 /** Node has room to keep every training clip's preprocessed inputs (about 1.2 MB each for the fixture). */
 export const TRAINING_INPUTS_CACHE_BYTES = 512 * 2 ** 20;
@@ -27,6 +28,7 @@ export function policyOf(vlm: Vlm): PolicyModel {
   const steer = vlm.steer;
   return {
     generate: (m, f, o) => vlm.generate(m, f, o),
+    generateScored: (m, f, o) => vlm.generateScored(m, f, o),
     completionLogProb: (m, f, c) => vlm.completionLogProb(m, f, c),
     setSteer: (v) => steer.set(v),
   };
@@ -42,6 +44,8 @@ export interface AdapterTrainOptions {
   consensus?: boolean;
   /** Sample candidates from prompts that ask to stress each detail (default DEFAULT_COLLECT's). */
   instructed?: boolean;
+  /** Score candidates without the details the model was unsure of (default DEFAULT_COLLECT's; null = off). */
+  confidence?: ConfidenceLimits | null;
   seed?: number;
   vlm?: Vlm;
   log?: (line: string) => void;
@@ -88,7 +92,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
         clips.push(clipPromptOf(clip, memorizer.windowFor(manifest.id), spec.frame.framesPerImage));
         await memorizer.memorize(clip);
       }
-      const got = await collectPairs(policy, clips, tasks, { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates, temperature: opts.temperature ?? DEFAULT_COLLECT.temperature, consensus: opts.consensus ?? DEFAULT_COLLECT.consensus, instructed: opts.instructed ?? DEFAULT_COLLECT.instructed });
+      const got = await collectPairs(policy, clips, tasks, { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates, temperature: opts.temperature ?? DEFAULT_COLLECT.temperature, consensus: opts.consensus ?? DEFAULT_COLLECT.consensus, instructed: opts.instructed ?? DEFAULT_COLLECT.instructed, confidence: opts.confidence === undefined ? DEFAULT_COLLECT.confidence : (opts.confidence ?? undefined) });
       pairs.push(...got.pairs);
       clipsUsed += got.clips;
       candidates += got.candidates;

@@ -9,7 +9,8 @@
 import { memorizeMessages, MEMORY_FOCUSES, type ChatMessage, type MemoryFocus, type WindowMemory } from '../memorize/prompt';
 import { imageCount } from '../memorize/frames';
 import type { Clip, RgbFrame } from '../memorize/types';
-import type { GenerateOptions } from '../memorize/vlm';
+import type { GenerateOptions, ScoredText } from '../memorize/vlm';
+import { dropUncertain, type ConfidenceLimits } from '../memorize/confidence';
 import { validateMemory, DEFAULT_RULES } from '../memorize/validate';
 import { taskProfile, scoreCandidate, type RecentTask } from './reward';
 import { buildPairs } from './pairs';
@@ -18,6 +19,8 @@ import { dpoBatchLoss, dpoMetrics, mulberry32, trainSpsa, vectorNorm, type DpoPa
 /** What Phase Two needs from the model; Vlm provides it. */
 export interface PolicyModel {
   generate(messages: ChatMessage[], frames: RgbFrame[], opts?: GenerateOptions): Promise<string>;
+  /** With token log-probabilities; needed for CollectOptions' `confidence`. */
+  generateScored?(messages: ChatMessage[], frames: RgbFrame[], opts?: GenerateOptions): Promise<ScoredText>;
   completionLogProb(messages: ChatMessage[], frames: RgbFrame[], completion: string): Promise<number>;
   /** Sets the steer vector for the following calls (null = the plain model). */
   setSteer(vector: Float32Array | null): void;
@@ -84,6 +87,12 @@ export interface CollectOptions {
   consensus?: boolean;
   /** Sample candidates from prompts that ask to stress each detail in turn (candidatePrompt). */
   instructed?: boolean;
+  /**
+   * Score each candidate as the memorizer would store it: without the details the model was unsure
+   * of (src/memorize/confidence.ts). Without it the reward prefers the samples that invent the
+   * most details. Needs the model's generateScored; ignored without it.
+   */
+  confidence?: ConfidenceLimits;
   signal?: AbortSignal;
   onClip?: (done: number, total: number) => void;
 }
@@ -94,7 +103,17 @@ export interface CollectOptions {
  * seeds they match or beat plain candidates, and no setting reaches the bar on two seed sets
  * (docs/adapter.md, docs/results.md).
  */
+/** What `confidence` drops from candidates: the memorizer's default for places and colour changes, and names the model gave under e^-1. */
+export const CANDIDATE_CONFIDENCE: ConfidenceLimits = { names: -1, details: -0.5 };
+
 export const DEFAULT_COLLECT: CollectOptions = { candidates: 6, temperature: 1, minMargin: 0.05, maxPairsPerClip: 3, instructed: true };
+
+async function sampleCandidate(model: PolicyModel, messages: ChatMessage[], frames: RgbFrame[], opts: CollectOptions): Promise<string> {
+  const generate: GenerateOptions = { maxNewTokens: 48, sample: { temperature: opts.temperature }, reuseInputs: true };
+  if (!opts.confidence || !model.generateScored) return model.generate(messages, frames, generate);
+  const scored = await model.generateScored(messages, frames, generate);
+  return dropUncertain(scored.text, scored.tokens, opts.confidence).text;
+}
 
 /** Samples candidates for each clip, scores them against the tasks and keeps the separated pairs. */
 export async function collectPairs(model: PolicyModel, clips: ClipPrompt[], tasks: RecentTask[], opts: CollectOptions = DEFAULT_COLLECT): Promise<PairCollection> {
@@ -107,7 +126,7 @@ export async function collectPairs(model: PolicyModel, clips: ClipPrompt[], task
     if (opts.signal?.aborted) break;
     const texts: string[] = [];
     for (let k = 0; k < opts.candidates; k++) {
-      const raw = await model.generate(candidatePrompt(clip, k, !!opts.instructed), clip.frames, { maxNewTokens: 48, sample: { temperature: opts.temperature }, reuseInputs: true });
+      const raw = await sampleCandidate(model, candidatePrompt(clip, k, !!opts.instructed), clip.frames, opts);
       // Only memories the memorizer would store can be preferred or dispreferred.
       const verdict = validateMemory(raw, clip.window, DEFAULT_RULES);
       if (verdict.ok) texts.push(verdict.text);

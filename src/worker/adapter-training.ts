@@ -30,6 +30,7 @@ export function lockedPolicy(lock: ModelLock, model: PolicyModel, signal?: Abort
       vector = v ? Float32Array.from(v) : null;
     },
     generate: (m, f, o) => call(() => model.generate(m, f, o)),
+    ...(model.generateScored ? { generateScored: (m, f, o) => call(() => model.generateScored!(m, f, o)) } : {}),
     completionLogProb: (m, f, c) => call(() => model.completionLogProb(m, f, c)),
   };
 }

@@ -49,6 +49,7 @@ function rawPolicy(model: Vlm): PolicyModel {
   if (!steer) throw new Error(`${model.spec.id} has no steer input, so it cannot learn an adapter (prepare it with npm run prepare-steer)`);
   return {
     generate: (m, f, o) => model.generate(m, f, o),
+    generateScored: (m, f, o) => model.generateScored(m, f, o),
     completionLogProb: (m, f, c) => model.completionLogProb(m, f, c),
     setSteer: (v) => steer.set(v),
   };

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildPairs } from '../../src/adapter/pairs';
 import { scoreCandidate, taskProfile } from '../../src/adapter/reward';
-import { clipPromptOf, collectPairs, DEFAULT_COLLECT, type PolicyModel } from '../../src/adapter/phase-two';
+import { CANDIDATE_CONFIDENCE, clipPromptOf, collectPairs, DEFAULT_COLLECT, type PolicyModel } from '../../src/adapter/phase-two';
+import type { ScoredText } from '../../src/memorize/vlm';
 import type { ChatMessage } from '../../src/memorize/prompt';
 import type { Clip } from '../../src/memorize/types';
 
@@ -101,5 +102,31 @@ describe('collectPairs with instructed candidates', () => {
   it('samples from the plain prompt only without it (here: identical candidates, nothing to learn)', async () => {
     const got = await collectPairs(new InstructionFollower(), [clipPromptOf(clip, [], 1)], tasks, { ...DEFAULT_COLLECT, instructed: false });
     expect(got).toMatchObject({ pairs: [], tiedClips: 1 });
+  });
+
+  /** As InstructionFollower, and unsure ("?") of the new colour it writes when stressing colour. */
+  class UnsureColourist extends InstructionFollower {
+    override async generate(messages: ChatMessage[]) {
+      return (await this.generateScored(messages)).text;
+    }
+    async generateScored(messages: ChatMessage[]): Promise<ScoredText> {
+      const marked = lastText(messages).includes('Stress color.') ? 'KIWI, a red circle, appears at top; BOLT turns blue?.' : 'KIWI appears at top.';
+      const tokens: ScoredText['tokens'] = [];
+      let end = 0;
+      for (const m of marked.matchAll(/ ?[^ ]+/g)) {
+        end += m[0].replace('?', '').length;
+        tokens.push({ end, logProb: m[0].includes('?') ? -2 : -0.05 });
+      }
+      return { text: marked.replace('?', ''), tokens };
+    }
+  }
+
+  it('with confidence, ranks the candidates as the memorizer would store them, without what the model was unsure of', async () => {
+    const options = { ...DEFAULT_COLLECT, confidence: CANDIDATE_CONFIDENCE };
+    const got = await collectPairs(new UnsureColourist(), [clipPromptOf(clip, [], 1)], tasks, options);
+    expect(got.pairs.length).toBeGreaterThan(0);
+    expect(got.pairs.every((p) => p.chosen === 'KIWI, a red circle, appears at top.')).toBe(true);
+    const unfiltered = await collectPairs(new UnsureColourist(), [clipPromptOf(clip, [], 1)], tasks, { ...options, confidence: undefined });
+    expect(unfiltered.pairs.every((p) => p.chosen === 'KIWI, a red circle, appears at top; BOLT turns blue.')).toBe(true);
   });
 });
