@@ -76,7 +76,7 @@ describe('collectPairs with instructed candidates', () => {
   /** Writes the colours only when its prompt asks to stress colour; records which prompts were scored. */
   class InstructionFollower implements PolicyModel {
     readonly scoredPrompts: string[] = [];
-    async generate(messages: ChatMessage[]) {
+    async generate(messages: ChatMessage[]): Promise<string> {
       return lastText(messages).includes('Stress color.') ? 'KIWI, a red circle, appears at top.' : 'KIWI appears at top.';
     }
     async completionLogProb(messages: ChatMessage[]) {
