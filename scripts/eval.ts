@@ -170,7 +170,7 @@ export async function evaluate(manifestPaths: string[], opts: EvalOptions = {}):
         const questions = manifest.questions.filter((q) => set === 'all' || (set === 'first-half' ? q.t < half : q.t >= half));
         // With a half-stream question set, the adapter exists only from the middle of the stream on.
         const adapterFrom = set === 'all' ? 0 : half;
-        const memorizer = new Memorizer(vlm, { window: name === 'isolated' ? 0 : (opts.window ?? 2), adapterVersion: opts.adapter?.version ?? 0, dropNamesBelow: opts.dropNamesBelow ?? null, ...(opts.dropDetailsBelow !== undefined ? { dropDetailsBelow: opts.dropDetailsBelow } : {}), focus: opts.focus ?? null });
+        const memorizer = new Memorizer(vlm, { window: name === 'isolated' ? 0 : (opts.window ?? 2), adapterVersion: opts.adapter?.version ?? 0, dropNamesBelow: opts.dropNamesBelow ?? null, dropDetailsBelow: opts.dropDetailsBelow, focus: opts.focus ?? null });
         let run: StreamRun;
         try {
           run = await runStream(

@@ -65,7 +65,7 @@ export async function memorizeManifest(manifestPath: string, opts: MemorizeRunOp
     generate: (...a: Parameters<Vlm['generate']>) => time(() => vlm.generate(...a)),
     generateScored: (...a: Parameters<Vlm['generateScored']>) => time(() => vlm.generateScored(...a)),
   };
-  const memorizer = new Memorizer(timed, { window: opts.window ?? 2, adapterVersion: opts.adapterVersion ?? 0, dropNamesBelow: opts.dropNamesBelow ?? null, ...(opts.dropDetailsBelow !== undefined ? { dropDetailsBelow: opts.dropDetailsBelow } : {}) });
+  const memorizer = new Memorizer(timed, { window: opts.window ?? 2, adapterVersion: opts.adapterVersion ?? 0, dropNamesBelow: opts.dropNamesBelow ?? null, dropDetailsBelow: opts.dropDetailsBelow });
   const source = openManifestFrames(manifest);
   const duration = manifest.video.durationSeconds;
   const clipSeconds = manifest.clipSeconds;

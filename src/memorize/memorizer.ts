@@ -67,7 +67,9 @@ export class Memorizer {
   readonly options: MemorizerOptions;
 
   constructor(private readonly model: TextGenerator, options: Partial<MemorizerOptions> = {}) {
-    this.options = { ...DEFAULT_MEMORIZER_OPTIONS, ...options };
+    // An option given as undefined keeps its default, so callers can pass their own optional settings through.
+    const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+    this.options = { ...DEFAULT_MEMORIZER_OPTIONS, ...given };
   }
 
   /** Seeds the sliding window, e.g. after a reload, from memories already stored. */

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Memorizer, type TextGenerator } from '../../src/memorize/memorizer';
+import { DEFAULT_MEMORIZER_OPTIONS, Memorizer, type TextGenerator } from '../../src/memorize/memorizer';
 import { fitFrame, clipFrameTimes } from '../../src/memorize/frames';
 import type { ChatMessage } from '../../src/memorize/prompt';
 import type { GenerateOptions, ScoredText } from '../../src/memorize/vlm';
 import type { Clip } from '../../src/memorize/types';
+import { scoredFromMarked } from './scored-text';
 
 /** Replays fixed outputs so the policy around the model (window, retries, rejection) is testable. */
 class ScriptedModel implements TextGenerator {
@@ -19,15 +20,7 @@ class ScriptedModel implements TextGenerator {
 /** Scripted outputs with token log-probabilities: one token per word, `NAME?` marks a name the model was unsure of. */
 class ScriptedScoredModel extends ScriptedModel {
   async generateScored(messages: ChatMessage[], frames: unknown[], opts?: GenerateOptions): Promise<ScoredText> {
-    const marked = await this.generate(messages, frames, opts);
-    const text = marked.replace(/\?/g, '');
-    const tokens: ScoredText['tokens'] = [];
-    let end = 0;
-    for (const m of marked.matchAll(/ ?[^ ]+/g)) {
-      end += m[0].replace(/\?/g, '').length;
-      tokens.push({ end, logProb: m[0].includes('?') ? -2 : -0.05 });
-    }
-    return { text, tokens };
+    return scoredFromMarked(await this.generate(messages, frames, opts));
   }
 }
 
@@ -124,6 +117,12 @@ describe('memorizer with a model that reports how sure it was', () => {
     expect(scored).toBe(0);
     await new Memorizer(model).memorize(clip(1));
     expect(scored).toBe(1);
+  });
+
+  it('keeps the default of an option passed as undefined (callers pass their own optional settings through)', () => {
+    const m = new Memorizer(new ScriptedModel([]), { dropDetailsBelow: undefined, window: 3 });
+    expect(m.options.dropDetailsBelow).toBe(DEFAULT_MEMORIZER_OPTIONS.dropDetailsBelow);
+    expect(m.options.window).toBe(3);
   });
 });
 
