@@ -36,13 +36,11 @@ try {
   console.log(`clips per second      ${(clips / t.seconds).toFixed(2)}`);
   console.log(`real-time factor      ${t.realTimeFactor.toFixed(4)} (processing s / stream s)`);
   console.log(`time outside model   ${(((t.seconds - t.modelSeconds) / t.seconds) * 100).toFixed(1)} %`);
-  // Alternated, so drift in the machine's load falls on both sides alike.
-  let withDrop = t.seconds;
-  let withoutDrop = 0;
-  for (let round = 0; round < 2; round++) {
-    withoutDrop += (await memorizeManifest(manifestPath, { vlm, dropNamesBelow: null, dropDetailsBelow: null })).timing.seconds;
-    if (round === 0) withDrop += (await memorizeManifest(manifestPath, { vlm })).timing.seconds;
-  }
+  // Alternated (with, without, with, without), so drift in the machine's load falls on both sides alike.
+  const withoutDropRun = async () => (await memorizeManifest(manifestPath, { vlm, dropNamesBelow: null, dropDetailsBelow: null })).timing.seconds;
+  let withoutDrop = await withoutDropRun();
+  const withDrop = t.seconds + (await memorizeManifest(manifestPath, { vlm })).timing.seconds;
+  withoutDrop += await withoutDropRun();
   console.log(`confidence drop       ${(withDrop / withoutDrop).toFixed(3)}x the time of the model's own text (2 runs each, alternated)`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -133,7 +133,3 @@ export function dropUncertain(text: string, tokens: readonly TokenLogProb[], lim
   return removed.length ? { text: sentences.join(' '), removed } : { text, removed };
 }
 
-/** `dropUncertain` for names only. */
-export function dropUncertainNames(text: string, tokens: readonly TokenLogProb[], minLogProb: number): ConfidenceRepair {
-  return dropUncertain(text, tokens, { names: minLogProb, details: null });
-}

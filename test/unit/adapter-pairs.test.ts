@@ -3,6 +3,7 @@ import { buildPairs } from '../../src/adapter/pairs';
 import { scoreCandidate, taskProfile } from '../../src/adapter/reward';
 import { CANDIDATE_CONFIDENCE, clipPromptOf, collectPairs, DEFAULT_COLLECT, type PolicyModel } from '../../src/adapter/phase-two';
 import type { ScoredText } from '../../src/memorize/vlm';
+import { scoredFromMarked } from './scored-text';
 import type { ChatMessage } from '../../src/memorize/prompt';
 import type { Clip } from '../../src/memorize/types';
 
@@ -110,14 +111,7 @@ describe('collectPairs with instructed candidates', () => {
       return (await this.generateScored(messages)).text;
     }
     async generateScored(messages: ChatMessage[]): Promise<ScoredText> {
-      const marked = lastText(messages).includes('Stress color.') ? 'KIWI, a red circle, appears at top; BOLT turns blue?.' : 'KIWI appears at top.';
-      const tokens: ScoredText['tokens'] = [];
-      let end = 0;
-      for (const m of marked.matchAll(/ ?[^ ]+/g)) {
-        end += m[0].replace('?', '').length;
-        tokens.push({ end, logProb: m[0].includes('?') ? -2 : -0.05 });
-      }
-      return { text: marked.replace('?', ''), tokens };
+      return scoredFromMarked(lastText(messages).includes('Stress color.') ? 'KIWI, a red circle, appears at top; BOLT turns blue?.' : 'KIWI appears at top.');
     }
   }
 

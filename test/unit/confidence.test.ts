@@ -3,7 +3,7 @@
  * grammatical, and a memory the model was sure of is returned untouched.
  */
 import { describe, expect, it } from 'vitest';
-import { dropUncertain, dropUncertainNames, isName, lowestLogProb } from '../../src/memorize/confidence';
+import { dropUncertain, isName, lowestLogProb } from '../../src/memorize/confidence';
 import type { TokenLogProb } from '../../src/memorize/vlm';
 
 /** One token per word (with its leading space) and per punctuation mark; `unsure` words get that log-probability. */
@@ -15,22 +15,24 @@ function tokensOf(text: string, unsure: Record<string, number> = {}): TokenLogPr
 
 const T = -1;
 
-describe('dropUncertainNames', () => {
+describe('dropUncertain: names', () => {
+  const names = (t: number) => ({ names: t, details: null });
+
   it('returns a memory the model was sure of unchanged', () => {
     const text = 'KIWI, a small red circle, appears at left; a blue square labeled ZAP leaves. Nothing else changes.';
-    expect(dropUncertainNames(text, tokensOf(text), T)).toEqual({ text, removed: [] });
+    expect(dropUncertain(text, tokensOf(text), names(T))).toEqual({ text, removed: [] });
   });
 
   it('cuts an uncertain name out of an apposition or a tag and keeps what else the clause says', () => {
     const text = 'KIWI, a small red circle, appears at left; a blue square labeled ZAP leaves from top.';
-    const r = dropUncertainNames(text, tokensOf(text, { KIWI: -2.3, ZAP: -1.2 }), T);
+    const r = dropUncertain(text, tokensOf(text, { KIWI: -2.3, ZAP: -1.2 }), names(T));
     expect(r.text).toBe('A small red circle appears at left; a blue square leaves from top.');
     expect(r.removed).toEqual(['name KIWI', 'name ZAP']);
   });
 
   it('drops a clause whose subject is only the uncertain name, and a sentence left empty', () => {
     const text = 'PLUM appears at center; a red ring labeled OAK moves to right. TUSK leaves.';
-    const r = dropUncertainNames(text, tokensOf(text, { PLUM: -3, TUSK: -1.01 }), T);
+    const r = dropUncertain(text, tokensOf(text, { PLUM: -3, TUSK: -1.01 }), names(T));
     expect(r.text).toBe('A red ring labeled OAK moves to right.');
     expect(r.removed).toEqual(['clause "PLUM appears at center" (uncertain name PLUM)', 'clause "TUSK leaves" (uncertain name TUSK)']);
   });
@@ -43,13 +45,13 @@ describe('dropUncertainNames', () => {
       { end: 17, logProb: -0.1 }, { end: 18, logProb: -1.5 }, { end: 26, logProb: -0.1 }, { end: 27, logProb: -0.1 },
     ];
     expect(lowestLogProb(tokens, 16, 18)).toBe(-1.5);
-    expect(dropUncertainNames(text, tokens, T).text).toBe('A cross appears.');
-    expect(dropUncertainNames(text, tokens, -2).text).toBe(text);
+    expect(dropUncertain(text, tokens, names(T)).text).toBe('A cross appears.');
+    expect(dropUncertain(text, tokens, names(-2)).text).toBe(text);
   });
 
   it('returns empty text when every clause depended on an uncertain name', () => {
     const text = 'ZED appears.';
-    expect(dropUncertainNames(text, tokensOf(text, { ZED: -4 }), T).text).toBe('');
+    expect(dropUncertain(text, tokensOf(text, { ZED: -4 }), names(T)).text).toBe('');
   });
 
   it('reads names as upper-case words of 1-4 letters and digits', () => {
