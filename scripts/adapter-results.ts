@@ -37,19 +37,20 @@ const seedsFlag = flag('seeds');
 const seeds = seedsFlag ? parseSeedList(seedsFlag) : EVALUATION_SEEDS.slice(0, 8);
 const minutes = Number(flag('minutes') ?? 6);
 const steps = flag('steps') ? Number(flag('steps')) : undefined;
-interface Variant { name: string; steps?: number; temperature?: number; consensus?: boolean; instructed?: boolean; confidence?: ConfidenceLimits | null }
+interface Variant { name: string; steps?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; instructed?: boolean; confidence?: ConfidenceLimits | null }
 // A variant is one modifier or several joined by '+' ("t0.7+confident").
 const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name) => {
   const v: Variant = { name, steps };
   for (const part of name.split('+')) {
     if (part === 'default') continue;
     else if (/^steps\d+$/.test(part)) v.steps = Number(part.slice(5));
+    else if (/^chosen\d*\.?\d+$/.test(part)) v.chosenWeight = Number(part.slice(6));
     else if (/^t\d*\.?\d+$/.test(part)) v.temperature = Number(part.slice(1));
     else if (part === 'consensus') v.consensus = true;
     else if (part === 'plain') v.instructed = false;
     else if (part === 'confident') v.confidence = CANDIDATE_CONFIDENCE;
     else if (part === 'unfiltered') v.confidence = null;
-    else throw new Error(`unknown variant '${part}': default, stepsN, tX, consensus, plain, confident or unfiltered (joined with +)`);
+    else throw new Error(`unknown variant '${part}': default, stepsN, tX, chosenX, consensus, plain, confident or unfiltered (joined with +)`);
   }
   return v;
 });
@@ -58,6 +59,7 @@ const describeVariant = (v: Variant) => {
   const parts: string[] = [];
   if (v.steps !== steps) parts.push(`${v.steps} steps`);
   if (v.temperature !== undefined) parts.push(`candidates at T ${v.temperature}`);
+  if (v.chosenWeight !== undefined) parts.push(`chosen likelihood weighted ${v.chosenWeight}`);
   if (v.consensus) parts.push('consensus reward');
   if (v.instructed === false) parts.push('candidates from the plain prompt only');
   if (v.confidence) parts.push('scored without unsure details');
@@ -106,7 +108,7 @@ try {
     }
     for (const variant of variants) {
       const started = Date.now();
-      const adapter = await trainAdapter(manifests, { vlm, steps: variant.steps, temperature: variant.temperature, consensus: variant.consensus, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
+      const adapter = await trainAdapter(manifests, { vlm, steps: variant.steps, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
       const trainSeconds = (Date.now() - started) / 1000;
       const file = join(dir, `adapter-${focus}-${variant.name}.json`);
       writeFileSync(file, JSON.stringify(adapter));

@@ -46,6 +46,8 @@ export interface AdapterTrainOptions {
   instructed?: boolean;
   /** Score candidates without the details the model was unsure of (default DEFAULT_COLLECT's; null = off). */
   confidence?: ConfidenceLimits | null;
+  /** Weight of the chosen memories' likelihood beside the DPO loss (SteerTrainingOptions.chosenWeight). */
+  chosenWeight?: number;
   seed?: number;
   vlm?: Vlm;
   log?: (line: string) => void;
@@ -92,7 +94,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
         clips.push(clipPromptOf(clip, memorizer.windowFor(manifest.id), spec.frame.framesPerImage));
         await memorizer.memorize(clip);
       }
-      const got = await collectPairs(policy, clips, tasks, { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates, temperature: opts.temperature ?? DEFAULT_COLLECT.temperature, consensus: opts.consensus ?? DEFAULT_COLLECT.consensus, instructed: opts.instructed ?? DEFAULT_COLLECT.instructed, confidence: opts.confidence === undefined ? DEFAULT_COLLECT.confidence : (opts.confidence ?? undefined) });
+      const got = await collectPairs(policy, clips, tasks, { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates, temperature: opts.temperature ?? DEFAULT_COLLECT.temperature, consensus: opts.consensus ?? DEFAULT_COLLECT.consensus, instructed: opts.instructed ?? DEFAULT_COLLECT.instructed, confidence: opts.confidence === undefined ? DEFAULT_COLLECT.confidence : (opts.confidence ?? undefined), seed });
       pairs.push(...got.pairs);
       clipsUsed += got.clips;
       candidates += got.candidates;
@@ -103,6 +105,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
     const result = await trainSteer(policy, pairs, spec.steer.hiddenSize, {
       ...DEFAULT_STEER_TRAINING,
       steps: opts.steps ?? DEFAULT_STEER_TRAINING.steps,
+      chosenWeight: opts.chosenWeight ?? DEFAULT_STEER_TRAINING.chosenWeight,
       seed,
       onStep: (s) => {
         if ((s.step + 1) % 10 === 0) log(`step ${s.step + 1}/${s.steps}: loss ${s.loss.toFixed(4)}, |v| ${s.norm.toFixed(3)}`);

@@ -56,6 +56,19 @@ export function dpoBatchLoss(pairs: readonly DpoPairLogProbs[], beta: number): n
   return sum / pairs.length;
 }
 
+/**
+ * The chosen memories' log-likelihood gain over the reference, negated and in the units of the DPO
+ * margin (beta * (rc - pc)), averaged over pairs. Added to the DPO loss with a weight it is RPO's
+ * NLL term (Pang et al. 2024): DPO alone can widen a margin by making both memories less likely,
+ * which moves what the model writes greedily less than making the chosen one more likely does.
+ */
+export function chosenLikelihoodLoss(pairs: readonly DpoPairLogProbs[], beta: number): number {
+  if (pairs.length === 0) throw new RangeError('chosenLikelihoodLoss needs at least one pair');
+  let sum = 0;
+  for (const p of pairs) sum += beta * (p.refChosen - p.policyChosen);
+  return sum / pairs.length;
+}
+
 export function dpoMetrics(pairs: readonly DpoPairLogProbs[], beta: number): DpoMetrics {
   if (pairs.length === 0) throw new RangeError('dpoMetrics needs at least one pair');
   let loss = 0;

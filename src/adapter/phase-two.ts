@@ -12,9 +12,10 @@ import type { Clip, RgbFrame } from '../memorize/types';
 import type { GenerateOptions, ScoredText } from '../memorize/vlm';
 import { dropUncertain, type ConfidenceLimits } from '../memorize/confidence';
 import { validateMemory, DEFAULT_RULES } from '../memorize/validate';
+import { fnv1a } from '../util/fnv1a';
 import { taskProfile, scoreCandidate, type RecentTask } from './reward';
 import { buildPairs } from './pairs';
-import { dpoBatchLoss, dpoMetrics, mulberry32, trainSpsa, vectorNorm, type DpoPairLogProbs } from './dpo';
+import { chosenLikelihoodLoss, dpoBatchLoss, dpoMetrics, mulberry32, trainSpsa, vectorNorm, type DpoPairLogProbs } from './dpo';
 
 /** What Phase Two needs from the model; Vlm provides it. */
 export interface PolicyModel {
@@ -93,6 +94,11 @@ export interface CollectOptions {
    * most details. Needs the model's generateScored; ignored without it.
    */
   confidence?: ConfidenceLimits;
+  /**
+   * Mixed into each candidate's sampling seed, which is otherwise fixed by its clip and index: the
+   * same seed gives the same candidates (settings compared on the same pairs), another seed others.
+   */
+  seed?: number;
   signal?: AbortSignal;
   onClip?: (done: number, total: number) => void;
 }
@@ -108,8 +114,8 @@ export const CANDIDATE_CONFIDENCE: ConfidenceLimits = { names: -1, details: -0.5
 
 export const DEFAULT_COLLECT: CollectOptions = { candidates: 6, temperature: 1, minMargin: 0.05, maxPairsPerClip: 3, instructed: true };
 
-async function sampleCandidate(model: PolicyModel, messages: ChatMessage[], frames: RgbFrame[], opts: CollectOptions): Promise<string> {
-  const generate: GenerateOptions = { maxNewTokens: 48, sample: { temperature: opts.temperature }, reuseInputs: true };
+async function sampleCandidate(model: PolicyModel, messages: ChatMessage[], frames: RgbFrame[], opts: CollectOptions, seed: number): Promise<string> {
+  const generate: GenerateOptions = { maxNewTokens: 48, sample: { temperature: opts.temperature, seed }, reuseInputs: true };
   if (!opts.confidence || !model.generateScored) return model.generate(messages, frames, generate);
   const scored = await model.generateScored(messages, frames, generate);
   return dropUncertain(scored.text, scored.tokens, opts.confidence).text;
@@ -126,7 +132,8 @@ export async function collectPairs(model: PolicyModel, clips: ClipPrompt[], task
     if (opts.signal?.aborted) break;
     const texts: string[] = [];
     for (let k = 0; k < opts.candidates; k++) {
-      const raw = await sampleCandidate(model, candidatePrompt(clip, k, !!opts.instructed), clip.frames, opts);
+      const seed = fnv1a(`${clip.key[0]}:${clip.key[1]}:${k}:${opts.seed ?? 0}`);
+      const raw = await sampleCandidate(model, candidatePrompt(clip, k, !!opts.instructed), clip.frames, opts, seed);
       // Only memories the memorizer would store can be preferred or dispreferred.
       const verdict = validateMemory(raw, clip.window, DEFAULT_RULES);
       if (verdict.ok) texts.push(verdict.text);
@@ -158,6 +165,8 @@ export interface SteerTrainingOptions {
   batch: number;
   /** L2 pull toward the plain model, so details no task asked for are not traded away. */
   l2: number;
+  /** Weight of the chosen memories' likelihood (chosenLikelihoodLoss) added to the DPO loss; 0 = DPO alone. */
+  chosenWeight?: number;
   maxNorm: number;
   seed: number;
   init?: Float32Array;
@@ -225,7 +234,9 @@ export async function trainSteer(model: PolicyModel, pairs: TrainingPair[], hidd
       // Both probes of a step see the same minibatch, so their difference measures the vector only.
       loss: async (v) => {
         if (calls++ % 2 === 0) nextBatch();
-        return dpoBatchLoss(await policyLogProbs(model, batch, v), opts.beta) + l2(v);
+        const logProbs = await policyLogProbs(model, batch, v);
+        const chosen = opts.chosenWeight ? opts.chosenWeight * chosenLikelihoodLoss(logProbs, opts.beta) : 0;
+        return dpoBatchLoss(logProbs, opts.beta) + chosen + l2(v);
       },
       onStep: (info) => opts.onStep?.({ step: info.step, steps: info.steps, loss: info.loss, norm: info.norm }),
     });

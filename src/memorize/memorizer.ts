@@ -9,6 +9,7 @@ import { validateMemory, DEFAULT_RULES, type FormatRules } from './validate';
 import type { Clip, MemoryRecord, RejectedClip } from './types';
 import type { GenerateOptions, ScoredText } from './vlm';
 import { dropUncertain } from './confidence';
+import { fnv1a } from '../util/fnv1a';
 import type { ChatMessage } from './prompt';
 import type { RgbFrame } from './types';
 
@@ -89,7 +90,9 @@ export class Memorizer {
     for (let attempt = 0; attempt <= this.options.retries; attempt++) {
       const opts: GenerateOptions = {
         maxNewTokens: this.options.maxNewTokens,
-        sample: attempt === 0 ? undefined : { temperature: this.options.retryTemperature },
+        // Seeded by clip and attempt, so a rerun (an evaluation, the same clip with and without an
+        // adapter) draws the same retries.
+        sample: attempt === 0 ? undefined : { temperature: this.options.retryTemperature, seed: fnv1a(`${clip.streamId}:${clip.clipIndex}:${attempt}`) },
       };
       const { raw, text, dropped } = await this.write(messages, clip.frames, opts);
       attempts.push(raw);

@@ -4,7 +4,7 @@
  * in the browser worker alike.
  */
 import {
-  AutoModelForImageTextToText, AutoProcessor, LogitsProcessor, LogitsProcessorList, RawImage, Tensor, TextStreamer, cat,
+  AutoModelForImageTextToText, AutoProcessor, LogitsProcessor, LogitsProcessorList, RawImage, Tensor, TextStreamer, cat, random,
 } from '@huggingface/transformers';
 import { bindSteer, sessionHasSteer, type SteerHandle } from './steer-binding';
 import { fixTextOnlyRopeDelta } from './text-rope-fix';
@@ -44,8 +44,11 @@ type AnyProcessor = {
 export interface GenerateOptions {
   maxNewTokens?: number;
   minNewTokens?: number;
-  /** Omit for greedy decoding. */
-  sample?: { temperature: number; topK?: number };
+  /**
+   * Omit for greedy decoding. With a seed the draw is reproducible: the same seed, prompt and model
+   * give the same text (transformers.js samples from one generator per thread, reseeded here).
+   */
+  sample?: { temperature: number; topK?: number; seed?: number };
   onToken?: (text: string) => void;
   /**
    * Keep this prompt's preprocessed inputs for the calls that follow with the same messages and
@@ -207,6 +210,7 @@ export class Vlm {
           callback_function: opts.onToken,
         } as never)
       : undefined;
+    if (opts.sample?.seed !== undefined) random.seed(opts.sample.seed);
     const out = await this.model.generate({
       ...inputs,
       max_new_tokens: opts.maxNewTokens ?? 48,

@@ -6,6 +6,7 @@
  * order and spelling fragments with the question ("colour"/"color", "KIWIs"/"KIWI", a typo), which
  * is what the lexical index misses. docs/recall.md says what they can and cannot do.
  */
+import { fnv1a } from '../util/fnv1a';
 
 /** Dimensions of a stored embedding (StoredMemory.embedding): 1 KiB as Float32. */
 export const EMBED_DIM = 256;
@@ -15,16 +16,6 @@ export const EMBED_VERSION = 1;
 const WORD_WEIGHT = 1;
 const PAIR_WEIGHT = 0.5;
 const TRIGRAM_WEIGHT = 0.5;
-
-/** FNV-1a, 32-bit: fast, well spread over short strings, stable across engines. */
-function fnv1a(s: string, seed = 0x811c9dc5): number {
-  let h = seed;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
 
 export function tokens(text: string): string[] {
   return text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];

@@ -65,6 +65,7 @@ export async function runAdapterTraining(run: AdapterRun): Promise<AdapterRunRes
     ...DEFAULT_COLLECT,
     candidates: o.candidates ?? DEFAULT_COLLECT.candidates,
     temperature: o.temperature ?? DEFAULT_COLLECT.temperature,
+    seed: o.seed,
     signal,
     onClip: (done, total) => onProgress({ phase: 'collect', done, total, loss: null }),
   });

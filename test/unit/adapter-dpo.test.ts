@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  dpoBatchLoss, dpoLoss, dpoMetrics, dpoRewardMargin, mulberry32, rademacher, softplus, trainSpsa,
+  chosenLikelihoodLoss, dpoBatchLoss, dpoLoss, dpoMetrics, dpoRewardMargin, mulberry32, rademacher, softplus, trainSpsa,
   vectorNorm, type DpoPairLogProbs,
 } from '../../src/adapter/dpo';
 
@@ -68,6 +68,19 @@ describe('dpoLoss', () => {
     expect(m.loss).toBeCloseTo(expected, 12);
     expect(dpoBatchLoss(pairs, 1)).toBeCloseTo(expected, 12);
     expect(() => dpoBatchLoss([], 1)).toThrow(RangeError);
+  });
+});
+
+describe('chosenLikelihoodLoss (the RPO term)', () => {
+  it('is 0 at the reference and falls only as the chosen memories become likelier, whatever the rejected do', () => {
+    const at = (policyChosen: number, policyRejected: number) => ({ policyChosen, policyRejected, refChosen: -10, refRejected: -12 });
+    expect(chosenLikelihoodLoss([at(-10, -12)], 0.5)).toBe(0);
+    expect(chosenLikelihoodLoss([at(-8, -12), at(-10, -12)], 0.5)).toBeCloseTo(-0.5, 12); // beta * (-2) averaged over 2
+    expect(chosenLikelihoodLoss([at(-10, -40)], 0.5)).toBe(0);
+    // DPO rewards making both memories less likely when the rejected drops more; this term does not.
+    expect(dpoLoss(-14, -40, -10, -12, 0.5)).toBeLessThan(Math.LN2);
+    expect(chosenLikelihoodLoss([at(-14, -40)], 0.5)).toBeCloseTo(2, 12);
+    expect(() => chosenLikelihoodLoss([], 1)).toThrow(RangeError);
   });
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildPairs } from '../../src/adapter/pairs';
 import { scoreCandidate, taskProfile } from '../../src/adapter/reward';
 import { CANDIDATE_CONFIDENCE, clipPromptOf, collectPairs, DEFAULT_COLLECT, type PolicyModel } from '../../src/adapter/phase-two';
-import type { ScoredText } from '../../src/memorize/vlm';
+import type { GenerateOptions, ScoredText } from '../../src/memorize/vlm';
 import { scoredFromMarked } from './scored-text';
 import type { ChatMessage } from '../../src/memorize/prompt';
 import type { Clip } from '../../src/memorize/types';
@@ -122,5 +122,24 @@ describe('collectPairs with instructed candidates', () => {
     expect(got.pairs.every((p) => p.chosen === 'KIWI, a red circle, appears at top.')).toBe(true);
     const unfiltered = await collectPairs(new UnsureColourist(), [clipPromptOf(clip, [], 1)], tasks, { ...options, confidence: undefined });
     expect(unfiltered.pairs.every((p) => p.chosen === 'KIWI, a red circle, appears at top; BOLT turns blue.')).toBe(true);
+  });
+
+  it('draws every candidate with its own seed, fixed by clip, candidate and CollectOptions.seed', async () => {
+    const seedsOf = async (seed?: number) => {
+      const drawn: (number | undefined)[] = [];
+      class Recorder extends InstructionFollower {
+        override async generate(messages: ChatMessage[], _frames?: unknown[], opts?: GenerateOptions) {
+          drawn.push(opts?.sample?.seed);
+          return super.generate(messages);
+        }
+      }
+      await collectPairs(new Recorder(), [clipPromptOf(clip, [], 1)], tasks, { ...DEFAULT_COLLECT, seed });
+      return drawn;
+    };
+    const first = await seedsOf();
+    expect(first).toHaveLength(DEFAULT_COLLECT.candidates);
+    expect(new Set(first).size).toBe(first.length);
+    expect(await seedsOf()).toEqual(first);
+    expect(await seedsOf(2)).not.toEqual(first);
   });
 });

@@ -62,6 +62,19 @@ describe('memorizer policy', () => {
     expect(model.calls[1].opts?.sample?.temperature).toBeGreaterThan(0);
   });
 
+  it('seeds each retry by clip and attempt, so a rerun of the same clip draws the same retries', async () => {
+    const seedsOf = async (i: number) => {
+      const model = new ScriptedModel(['', '', 'KIWI appears.']);
+      await new Memorizer(model).memorize(clip(i));
+      return model.calls.slice(1).map((c) => c.opts?.sample?.seed);
+    };
+    const first = await seedsOf(0);
+    expect(first.every((s) => Number.isInteger(s))).toBe(true);
+    expect(new Set(first).size).toBe(2);
+    expect(await seedsOf(0)).toEqual(first);
+    expect(await seedsOf(1)).not.toEqual(first);
+  });
+
   it('rejects a clip when every attempt is garbage, keeping the attempts, and never stores it', async () => {
     const model = new ScriptedModel(['', 'red red red red red red', '<|im_end|>']);
     const m = new Memorizer(model);
