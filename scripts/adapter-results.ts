@@ -7,11 +7,13 @@
  *   npm run adapter:results [-- --focus color,position --seeds 7001,...,7008 --minutes 6 --variants default,plain,steps360,t0.7 --write]
  *
  * --variants adds rows trained otherwise on the same streams (what was tried): stepsN = N SPSA
- * steps instead of the default, tX = candidates sampled at temperature X, consensus = the reward
- * counts only details the clip's other candidates state too, plain = every candidate sampled from
- * the plain prompt (no instructed candidates, the default before 2026-11-30), confident = each
- * candidate scored without the details the model was unsure of (CollectOptions.confidence),
- * unfiltered = scored as sampled. Modifiers combine with '+': t0.7+confident.
+ * steps instead of the default, chosenX = RPO's chosen-likelihood term weighted X beside DPO,
+ * seedN = another seed for the candidates and SPSA directions (the spread of one setting),
+ * tX = candidates sampled at temperature X, consensus = the reward counts only details the clip's
+ * other candidates state too, plain = every candidate sampled from the plain prompt (no
+ * instructed candidates, the default before 2026-11-30), confident = each candidate scored
+ * without the details the model was unsure of (CollectOptions.confidence), unfiltered = scored
+ * as sampled. Modifiers combine with '+': t0.7+confident.
  *
  * Defaults use the evaluation seeds (never tuned on); pass --seeds from TUNING_SEEDS while tuning.
  */
@@ -21,6 +23,7 @@ import { join } from 'node:path';
 import { writeWorldStream } from './lib/world-files';
 import { evaluate, pct, type MemorizerReport } from './eval';
 import { trainAdapter, TRAINING_INPUTS_CACHE_BYTES } from './adapter-train';
+import type { PairCollection } from '../src/adapter/phase-two';
 import { CANDIDATE_CONFIDENCE, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING } from '../src/adapter/phase-two';
 import { useLocalModels } from './lib/node-models';
 import { Vlm } from '../src/memorize/vlm';
@@ -37,20 +40,21 @@ const seedsFlag = flag('seeds');
 const seeds = seedsFlag ? parseSeedList(seedsFlag) : EVALUATION_SEEDS.slice(0, 8);
 const minutes = Number(flag('minutes') ?? 6);
 const steps = flag('steps') ? Number(flag('steps')) : undefined;
-interface Variant { name: string; steps?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; instructed?: boolean; confidence?: ConfidenceLimits | null }
+interface Variant { name: string; seed?: number; steps?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; instructed?: boolean; confidence?: ConfidenceLimits | null }
 // A variant is one modifier or several joined by '+' ("t0.7+confident").
 const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name) => {
   const v: Variant = { name, steps };
   for (const part of name.split('+')) {
     if (part === 'default') continue;
     else if (/^steps\d+$/.test(part)) v.steps = Number(part.slice(5));
+    else if (/^seed\d+$/.test(part)) v.seed = Number(part.slice(4));
     else if (/^chosen\d*\.?\d+$/.test(part)) v.chosenWeight = Number(part.slice(6));
     else if (/^t\d*\.?\d+$/.test(part)) v.temperature = Number(part.slice(1));
     else if (part === 'consensus') v.consensus = true;
     else if (part === 'plain') v.instructed = false;
     else if (part === 'confident') v.confidence = CANDIDATE_CONFIDENCE;
     else if (part === 'unfiltered') v.confidence = null;
-    else throw new Error(`unknown variant '${part}': default, stepsN, tX, chosenX, consensus, plain, confident or unfiltered (joined with +)`);
+    else throw new Error(`unknown variant '${part}': default, stepsN, tX, chosenX, seedN, consensus, plain, confident or unfiltered (joined with +)`);
   }
   return v;
 });
@@ -59,6 +63,7 @@ const describeVariant = (v: Variant) => {
   const parts: string[] = [];
   if (v.steps !== steps) parts.push(`${v.steps} steps`);
   if (v.temperature !== undefined) parts.push(`candidates at T ${v.temperature}`);
+  if (v.seed !== undefined) parts.push(`seed ${v.seed}`);
   if (v.chosenWeight !== undefined) parts.push(`chosen likelihood weighted ${v.chosenWeight}`);
   if (v.consensus) parts.push('consensus reward');
   if (v.instructed === false) parts.push('candidates from the plain prompt only');
@@ -88,6 +93,8 @@ const vlm = await Vlm.load(getModelSpec(FIXTURE_MODEL_ID), { inputsCacheBytes: T
 const answerer = await vlm.answerer();
 const dir = mkdtempSync(join(tmpdir(), 'taskmem-adapter-results-'));
 const rows: string[] = [];
+// Variants that differ only in training share their (seeded, so identical) pairs.
+const pairsCache = new Map<string, PairCollection>();
 const details: string[] = [];
 const references: string[] = [];
 try {
@@ -108,7 +115,7 @@ try {
     }
     for (const variant of variants) {
       const started = Date.now();
-      const adapter = await trainAdapter(manifests, { vlm, steps: variant.steps, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
+      const adapter = await trainAdapter(manifests, { vlm, pairsCache, seed: variant.seed, steps: variant.steps, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
       const trainSeconds = (Date.now() - started) / 1000;
       const file = join(dir, `adapter-${focus}-${variant.name}.json`);
       writeFileSync(file, JSON.stringify(adapter));

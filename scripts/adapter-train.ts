@@ -16,7 +16,7 @@ import { Vlm } from '../src/memorize/vlm';
 import { Memorizer } from '../src/memorize/memorizer';
 import { getModelSpec, FIXTURE_MODEL_ID } from '../src/memorize/registry';
 import { inferQuestionType } from '../src/recall/question-type';
-import { clipPromptOf, collectPairs, trainSteer, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, type ClipPrompt, type PolicyModel, type TrainingPair } from '../src/adapter/phase-two';
+import { clipPromptOf, collectPairs, trainSteer, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, type ClipPrompt, type CollectOptions, type PairCollection, type PolicyModel, type TrainingPair } from '../src/adapter/phase-two';
 import type { RecentTask } from '../src/adapter/reward';
 import type { ConfidenceLimits } from '../src/memorize/confidence';
 
@@ -50,6 +50,12 @@ export interface AdapterTrainOptions {
   chosenWeight?: number;
   seed?: number;
   vlm?: Vlm;
+  /**
+   * Pairs collected before, by stream and collection settings: runs that differ only in training
+   * (adapter:results' variants) reuse them. Sampling is seeded, so they are the pairs a fresh
+   * collection would draw.
+   */
+  pairsCache?: Map<string, PairCollection>;
   log?: (line: string) => void;
 }
 
@@ -62,6 +68,22 @@ export interface AdapterFileJson {
   vector: number[];
   trainedOn: { manifests: string[]; tasks: number; taskTypes: Record<string, number>; clips: number; candidates: number; pairs: number };
   metrics: Record<string, number>;
+}
+
+/** Memorizes a stream's first half with the plain model, keeping each clip's prompt and frames, and collects its pairs. */
+async function collectStream(vlm: Vlm, policy: PolicyModel, manifest: ReturnType<typeof loadManifest>, half: number, tasks: RecentTask[], collect: CollectOptions): Promise<PairCollection> {
+  const source = openManifestFrames(manifest);
+  const memorizer = new Memorizer(vlm);
+  policy.setSteer(null);
+  const clips: ClipPrompt[] = [];
+  for (let c = 0; (c + 1) * manifest.clipSeconds <= half + 1e-9; c++) {
+    const t0 = c * manifest.clipSeconds;
+    const t1 = t0 + manifest.clipSeconds;
+    const clip = { streamId: manifest.id, clipIndex: c, t0, t1, frames: await clipFramesOf(source, t0, t1, vlm.spec.frame.perClip) };
+    clips.push(clipPromptOf(clip, memorizer.windowFor(manifest.id), vlm.spec.frame.framesPerImage));
+    await memorizer.memorize(clip);
+  }
+  return collectPairs(policy, clips, tasks, collect);
 }
 
 export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOptions = {}): Promise<AdapterFileJson> {
@@ -82,19 +104,10 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
       const tasks: RecentTask[] = manifest.questions.filter((q) => q.t < half).map((q) => ({ type: inferQuestionType(q.question), question: q.question }));
       for (const t of tasks) taskTypes[t.type] = (taskTypes[t.type] ?? 0) + 1;
       tasksUsed += tasks.length;
-      // Memorize the first half with the plain model, keeping each clip's prompt and frames.
-      const source = openManifestFrames(manifest);
-      const memorizer = new Memorizer(vlm);
-      policy.setSteer(null);
-      const clips: ClipPrompt[] = [];
-      for (let c = 0; (c + 1) * manifest.clipSeconds <= half + 1e-9; c++) {
-        const t0 = c * manifest.clipSeconds;
-        const t1 = t0 + manifest.clipSeconds;
-        const clip = { streamId: manifest.id, clipIndex: c, t0, t1, frames: await clipFramesOf(source, t0, t1, spec.frame.perClip) };
-        clips.push(clipPromptOf(clip, memorizer.windowFor(manifest.id), spec.frame.framesPerImage));
-        await memorizer.memorize(clip);
-      }
-      const got = await collectPairs(policy, clips, tasks, { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates, temperature: opts.temperature ?? DEFAULT_COLLECT.temperature, consensus: opts.consensus ?? DEFAULT_COLLECT.consensus, instructed: opts.instructed ?? DEFAULT_COLLECT.instructed, confidence: opts.confidence === undefined ? DEFAULT_COLLECT.confidence : (opts.confidence ?? undefined), seed });
+      const collect: CollectOptions = { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates, temperature: opts.temperature ?? DEFAULT_COLLECT.temperature, consensus: opts.consensus ?? DEFAULT_COLLECT.consensus, instructed: opts.instructed ?? DEFAULT_COLLECT.instructed, confidence: opts.confidence === undefined ? DEFAULT_COLLECT.confidence : (opts.confidence ?? undefined), seed };
+      const cacheKey = JSON.stringify([path, spec.id, collect]);
+      const got = opts.pairsCache?.get(cacheKey) ?? (await collectStream(vlm, policy, manifest, half, tasks, collect));
+      opts.pairsCache?.set(cacheKey, got);
       pairs.push(...got.pairs);
       clipsUsed += got.clips;
       candidates += got.candidates;
