@@ -4,7 +4,7 @@
  * that type; `adapter:train` on the questions of each stream's first half only; then the second
  * half's questions scored with the adapter and without it, side by side in one run.
  *
- *   npm run adapter:results [-- --focus color,position --seeds 7001,...,7008 --minutes 6 --variants default,plain,steps360,t0.7 --write]
+ *   npm run adapter:results [-- --focus color,position --seeds 7001,...,7008 --minutes 6 --variants default,plain,steps360,t0.7 --steer-positions all|after-images --write]
  *
  * --variants adds rows trained otherwise on the same streams (what was tried): stepsN = N SPSA
  * steps instead of the default, chosenX = RPO's chosen-likelihood term weighted X beside DPO,
@@ -90,6 +90,10 @@ const points = (a: number, b: number) => `${(100 * (b - a)) >= 0 ? '+' : ''}${(1
 
 useLocalModels();
 const vlm = await Vlm.load(getModelSpec(FIXTURE_MODEL_ID), { inputsCacheBytes: TRAINING_INPUTS_CACHE_BYTES });
+// Which positions the vector is added to, in training and in memorizing (SteerHandle.positions).
+const steerPositions = flag('steer-positions') ?? 'all';
+if (steerPositions !== 'all' && steerPositions !== 'after-images') throw new Error(`--steer-positions is all or after-images, not '${steerPositions}'`);
+if (vlm.steer) vlm.steer.positions = steerPositions;
 const answerer = await vlm.answerer();
 const dir = mkdtempSync(join(tmpdir(), 'taskmem-adapter-results-'));
 const rows: string[] = [];

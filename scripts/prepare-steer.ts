@@ -6,15 +6,16 @@
  *
  * Layer and hidden size default to the model's config.json (middle layer, text hidden size).
  * Every onnx/decoder_model_merged*.onnx variant (fp32, fp16, q4, ...) is patched in place; files
- * that already have the input are left alone, so the command is safe to re-run.
+ * that already have the input are left alone, except that an input prepared with the fixed
+ * [hidden] shape is re-declared to take a vector per position; the command is safe to re-run.
  */
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { addSteerInput, summarizeDecoder } from '../src/adapter/steer-graph';
+import { addSteerInput, allowPerPositionSteer, summarizeDecoder } from '../src/adapter/steer-graph';
 
 export interface PrepareResult {
   file: string;
-  status: 'patched' | 'already-prepared';
+  status: 'patched' | 'upgraded' | 'already-prepared';
   tensor?: string;
   method?: string;
 }
@@ -34,7 +35,13 @@ export function prepareModelDir(dir: string, opts: { layer?: number; hidden?: nu
   return files.map((f) => {
     const path = join(onnxDir, f);
     const bytes = readFileSync(path);
-    if (summarizeDecoder(bytes).inputs.some((i) => i.name === 'steer')) return { file: f, status: 'already-prepared' };
+    if (summarizeDecoder(bytes).inputs.some((i) => i.name === 'steer')) {
+      // Prepared before the input took positions: re-declare it, keeping everything else.
+      const upgraded = allowPerPositionSteer(bytes);
+      if (!upgraded) return { file: f, status: 'already-prepared' };
+      writeFileSync(path, upgraded);
+      return { file: f, status: 'upgraded' };
+    }
     const { model, info } = addSteerInput(bytes, { layer, hiddenSize: hidden });
     writeFileSync(path, model);
     return { file: f, status: 'patched', tensor: info.tensor, method: info.method };

@@ -54,6 +54,12 @@ export interface SteerInfo {
   method: 'add' | 'skip-norm-bias';
   hiddenSize: number;
   elemType: number;
+  /**
+   * The input is declared without a shape, so it takes [hiddenSize] (every position) or
+   * [1, sequence, hiddenSize] (a vector per position, e.g. none on the image tokens). Only the
+   * `add` method broadcasts; a skip-norm bias must stay [hiddenSize].
+   */
+  perPosition?: boolean;
 }
 
 export interface DecoderSummary {
@@ -98,6 +104,11 @@ function tensorValueInfo(name: string, elemType: number, dims: number[]): Uint8A
   const shape = concatBytes(dims.map((d) => lenField(SHAPE_DIM, varintField(DIM_VALUE, d))));
   const tensorType = concatBytes([varintField(TENSOR_ELEM, elemType), lenField(TENSOR_SHAPE, shape)]);
   return concatBytes([stringField(VALUE_NAME, name), lenField(VALUE_TYPE, lenField(TYPE_TENSOR, tensorType))]);
+}
+
+/** A tensor input with an element type and no shape: any rank the graph's ops accept. */
+function unshapedValueInfo(name: string, elemType: number): Uint8Array {
+  return concatBytes([stringField(VALUE_NAME, name), lenField(VALUE_TYPE, lenField(TYPE_TENSOR, varintField(TENSOR_ELEM, elemType)))]);
 }
 
 function nodeBytes(op: string, name: string, inputs: string[], outputs: string[]): Uint8Array {
@@ -161,10 +172,11 @@ const SKIP_NORM_BIAS_INDEX: Record<string, number> = {
 };
 
 /**
- * Returns a copy of `model` whose graph takes `steer` ([hiddenSize]) added after decoder layer
- * `layer` (0-based). Throws with a clear message when the graph's layer structure is not recognised.
+ * Returns a copy of `model` whose graph takes `steer` added after decoder layer `layer` (0-based):
+ * [hiddenSize], or per position where the graph allows it (SteerInfo.perPosition; `perPosition:
+ * false` declares the fixed [hiddenSize] shape instead). Throws with a clear message when the graph's layer structure is not recognised.
  */
-export function addSteerInput(model: Uint8Array, opts: { layer: number; hiddenSize: number }): { model: Uint8Array; info: SteerInfo } {
+export function addSteerInput(model: Uint8Array, opts: { layer: number; hiddenSize: number; perPosition?: boolean }): { model: Uint8Array; info: SteerInfo } {
   const { modelFields, graphField, graphFields, nodes, inputs } = splitModel(model);
   if (inputs.some((i) => i.name === STEER_INPUT)) throw new Error(`the model already has a '${STEER_INPUT}' input`);
   const numLayers = Math.max(-1, ...nodes.map((n) => n.layer ?? -1)) + 1;
@@ -216,7 +228,7 @@ export function addSteerInput(model: Uint8Array, opts: { layer: number; hiddenSi
       rewriteNode(last, NODE_OUTPUT, [unsteered, ...last.outputs.slice(1)]),
       nodeBytes('Add', `/model/layers.${L}/steer/Add`, [unsteered, STEER_INPUT], [tensor]),
     );
-    info = { layer: L, tensor, method: 'add', hiddenSize: opts.hiddenSize, elemType };
+    info = { layer: L, tensor, method: 'add', hiddenSize: opts.hiddenSize, elemType, perPosition: opts.perPosition ?? true };
   }
 
   // Rebuild the graph: nodes in their new order where the first node field was, steer after inputs.
@@ -230,7 +242,8 @@ export function addSteerInput(model: Uint8Array, opts: { layer: number; hiddenSi
       return;
     }
     graphParts.push(f.raw);
-    if (i === lastInputIndex) graphParts.push(lenField(GRAPH_INPUT, tensorValueInfo(STEER_INPUT, elemType, [opts.hiddenSize])));
+    if (i === lastInputIndex)
+      graphParts.push(lenField(GRAPH_INPUT, info!.perPosition ? unshapedValueInfo(STEER_INPUT, elemType) : tensorValueInfo(STEER_INPUT, elemType, [opts.hiddenSize])));
   });
   const graph = concatBytes(graphParts);
 
@@ -241,3 +254,27 @@ export function addSteerInput(model: Uint8Array, opts: { layer: number; hiddenSi
   return { model: concatBytes(modelParts), info };
 }
 
+/**
+ * Upgrades a decoder prepared before per-position steering: an `add`-method steer input declared
+ * [hiddenSize] is re-declared without a shape, and its metadata says so. Returns null when there
+ * is nothing to do (already per-position, or a skip-norm bias, which cannot take positions).
+ */
+export function allowPerPositionSteer(model: Uint8Array): Uint8Array | null {
+  const { modelFields, graphField, graphFields, metadata } = splitModel(model);
+  const meta = metadata.find((m) => m.key === STEER_METADATA_KEY);
+  if (!meta) throw new Error(`the model has no '${STEER_INPUT}' input to upgrade`);
+  const info = JSON.parse(meta.value) as SteerInfo;
+  if (info.perPosition || info.method !== 'add') return null;
+  const graph = concatBytes(graphFields.map((f) =>
+    f.field === GRAPH_INPUT && valueInfoName(f.payload!) === STEER_INPUT ? lenField(GRAPH_INPUT, unshapedValueInfo(STEER_INPUT, info.elemType)) : f.raw));
+  const upgraded: SteerInfo = { ...info, perPosition: true };
+  const parts = modelFields
+    .filter((f) => !(f.field === MODEL_METADATA && metadataKey(f.payload!) === STEER_METADATA_KEY))
+    .map((f) => (f === graphField ? lenField(MODEL_GRAPH, graph) : f.raw));
+  parts.push(lenField(MODEL_METADATA, concatBytes([stringField(1, STEER_METADATA_KEY), stringField(2, JSON.stringify(upgraded))])));
+  return concatBytes(parts);
+}
+
+function metadataKey(payload: Uint8Array): string {
+  return decodeString(readFields(payload).find((x) => x.field === 1)?.payload ?? new Uint8Array());
+}

@@ -21,6 +21,16 @@ export interface SteerHandle {
   /** Replace the vector; null or omitted = zeros (the plain model). */
   set(vector: Float32Array | null): void;
   get(): Float32Array;
+  /**
+   * Which positions are steered: 'all' (TaskMem's default, one vector for the whole sequence), or
+   * 'after-images', none of the prompt up to and including its last image, as a written instruction
+   * placed after the images acts. 'after-images' needs a decoder whose steer input takes positions
+   * (SteerInfo.perPosition); `perPosition` says whether this one does.
+   */
+  positions: 'all' | 'after-images';
+  readonly perPosition: boolean;
+  /** Where the prompt of the next run ends its images (the Vlm sets it before each call). */
+  imagesEndAt(position: number): void;
   /** How many decoder runs the vector was fed to (observability for tests and benchmarks). */
   readonly runs: number;
 }
@@ -36,7 +46,7 @@ export function sessionHasSteer(session: OrtLikeSession): boolean {
   return session.inputNames.includes(STEER_INPUT) || (session as unknown as Record<symbol, unknown>)[BOUND] !== undefined;
 }
 
-export function bindSteer(model: { sessions: Record<string, OrtLikeSession> }, hiddenSize: number, dtype: 'float32' | 'float16' = 'float32'): SteerHandle {
+export function bindSteer(model: { sessions: Record<string, OrtLikeSession> }, hiddenSize: number, dtype: 'float32' | 'float16' = 'float32', perPosition = false): SteerHandle {
   const name = decoderSessionName(model.sessions);
   const session = model.sessions[name];
   const existing = (session as unknown as Record<symbol, SteerHandle | undefined>)[BOUND];
@@ -47,8 +57,21 @@ export function bindSteer(model: { sessions: Record<string, OrtLikeSession> }, h
   let vector = new Float32Array(hiddenSize);
   let tensor = makeTensor(vector, dtype);
   let runs = 0;
+  let imagesEnd = 0;
+  let positions: SteerHandle['positions'] = 'all';
   const handle: SteerHandle = {
     hiddenSize,
+    perPosition,
+    get positions() {
+      return positions;
+    },
+    set positions(p) {
+      if (p === 'after-images' && !perPosition) throw new Error('this decoder takes one steer vector for every position; re-run npm run prepare-steer on the model to steer by position');
+      positions = p;
+    },
+    imagesEndAt(position) {
+      imagesEnd = Math.max(0, Math.floor(position));
+    },
     set(v) {
       if (v && v.length !== hiddenSize) throw new Error(`steer vector has ${v.length} numbers, the model's hidden size is ${hiddenSize}`);
       vector = v ? Float32Array.from(v) : new Float32Array(hiddenSize);
@@ -67,7 +90,13 @@ export function bindSteer(model: { sessions: Record<string, OrtLikeSession> }, h
       if (prop === 'run')
         return (feeds: Record<string, unknown>, options?: unknown) => {
           runs++;
-          return target.run({ ...feeds, [STEER_INPUT]: (tensor as unknown as { ort_tensor: unknown }).ort_tensor }, options);
+          // A run over several positions that starts at the prompt (no cache yet) holds the images;
+          // later single-token runs are generated text and take the whole vector.
+          const length = (feeds.inputs_embeds as { dims?: number[] } | undefined)?.dims?.[1] ?? 1;
+          const fed = positions === 'after-images' && length > 1 && imagesEnd > 0
+            ? makeTensor(vector, dtype, { length, from: imagesEnd })
+            : tensor;
+          return target.run({ ...feeds, [STEER_INPUT]: (fed as unknown as { ort_tensor: unknown }).ort_tensor }, options);
         };
       const value = Reflect.get(target, prop, receiver);
       return typeof value === 'function' ? value.bind(target) : value;
@@ -76,9 +105,17 @@ export function bindSteer(model: { sessions: Record<string, OrtLikeSession> }, h
   return handle;
 }
 
-function makeTensor(v: Float32Array, dtype: 'float32' | 'float16'): Tensor {
-  if (dtype === 'float32') return new Tensor('float32', v, [v.length]);
-  return new Tensor('float16', toFloat16Bits(v), [v.length]);
+/** [hidden], or with `rows` [1, length, hidden] holding the vector from position `from` on and zeros before. */
+function makeTensor(v: Float32Array, dtype: 'float32' | 'float16', rows?: { length: number; from: number }): Tensor {
+  let data = v;
+  let dims = [v.length];
+  if (rows) {
+    data = new Float32Array(rows.length * v.length);
+    for (let p = Math.min(rows.from, rows.length); p < rows.length; p++) data.set(v, p * v.length);
+    dims = [1, rows.length, v.length];
+  }
+  if (dtype === 'float32') return new Tensor('float32', data, dims);
+  return new Tensor('float16', toFloat16Bits(data), dims);
 }
 
 /** IEEE half-precision bits, round-to-nearest; enough for steer magnitudes. */

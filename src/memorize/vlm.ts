@@ -64,6 +64,21 @@ function processorList(processor: LogitsProcessor): LogitsProcessorList {
   return list;
 }
 
+/** Whether the decoder's steer input is declared without the single [hidden] dimension (SteerInfo.perPosition). */
+function steerTakesPositions(decoder: unknown): boolean {
+  const meta = (decoder as { inputMetadata?: readonly { name: string; shape?: readonly unknown[] }[] }).inputMetadata;
+  const steer = meta?.find((m) => m.name === 'steer');
+  return !!steer && Array.isArray(steer.shape) && steer.shape.length !== 1;
+}
+
+/** The position after the prompt's last image token: where an instruction written after the images would start. */
+function imagesEnd(ids: ArrayLike<bigint>, visionEnd: number | undefined): number {
+  if (visionEnd === undefined) return 0;
+  const end = BigInt(visionEnd);
+  for (let i = ids.length - 1; i >= 0; i--) if (ids[i] === end) return i + 1;
+  return 0;
+}
+
 /** A generated text with the log-probability the model gave each of its tokens. */
 export interface ScoredText {
   text: string;
@@ -129,7 +144,7 @@ export class Vlm {
     fixTextOnlyRopeDelta(model);
     const decoder = model.sessions.decoder_model_merged ?? model.sessions.model;
     const steer = sessionHasSteer(decoder)
-      ? bindSteer(model, spec.steer.hiddenSize, dtype.includes('16') ? 'float16' : 'float32')
+      ? bindSteer(model, spec.steer.hiddenSize, dtype.includes('16') ? 'float16' : 'float32', steerTakesPositions(decoder))
       : null;
     return new Vlm(spec, device, model, processor, steer, new InputsCache(opts.inputsCacheBytes ?? DEFAULT_INPUTS_CACHE_BYTES));
   }
@@ -203,6 +218,7 @@ export class Vlm {
   private async run(messages: ChatMessage[], frames: RgbFrame[], opts: GenerateOptions, recorder: StepLogProbs | null): Promise<{ text: string; ids: bigint[] }> {
     const inputs = opts.reuseInputs ? await this.cachedInputs(messages, frames) : await this.inputs(messages, frames);
     const promptLength = inputs.input_ids.dims[1];
+    this.steer?.imagesEndAt(imagesEnd(inputs.input_ids.data as BigInt64Array, this.visionEndId()));
     const streamer = opts.onToken
       ? new TextStreamer(this.processor.tokenizer as never, {
           skip_prompt: true,
@@ -252,6 +268,7 @@ export class Vlm {
       input_ids: new Tensor('int64', ids, [1, ids.length]),
       attention_mask: new Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
     };
+    this.steer?.imagesEndAt(imagesEnd(promptIds, this.visionEndId()));
     const out = (await this.model.forward(full)) as { logits: Tensor };
     const [, , vocab] = out.logits.dims;
     const logits = out.logits.data as Float32Array;
@@ -266,6 +283,11 @@ export class Vlm {
       result[k] = logits[row + Number(completionIds[k])] - max - Math.log(z);
     }
     return result;
+  }
+
+  private visionEndId(): number | undefined {
+    const id = (this.processor.tokenizer as unknown as { convert_tokens_to_ids(t: string): number | undefined }).convert_tokens_to_ids('<|vision_end|>');
+    return typeof id === 'number' && id >= 0 ? id : undefined;
   }
 
   private endOfTurnId(): number | undefined {
