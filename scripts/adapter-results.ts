@@ -59,7 +59,10 @@ const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name
   return v;
 });
 const describeVariant = (v: Variant) => {
-  if (v.name === 'default') return `default (${steps ?? DEFAULT_STEER_TRAINING.steps} steps, T ${DEFAULT_COLLECT.temperature}, instructed candidates${DEFAULT_COLLECT.confidence ? ', scored without unsure details' : ''})`;
+  if (v.name === 'default') {
+    const w = DEFAULT_STEER_TRAINING.chosenWeight;
+    return `default (${steps ?? DEFAULT_STEER_TRAINING.steps} steps, T ${DEFAULT_COLLECT.temperature}, instructed candidates${DEFAULT_COLLECT.confidence ? ', scored without unsure details' : ''}, ${w ? `DPO + chosen likelihood weighted ${w}` : 'DPO alone'})`;
+  }
   const parts: string[] = [];
   if (v.steps !== steps) parts.push(`${v.steps} steps`);
   if (v.temperature !== undefined) parts.push(`candidates at T ${v.temperature}`);
