@@ -176,10 +176,12 @@ export interface SteerTrainingOptions {
 
 /**
  * Tuned on tuning seeds (focus color): a steer after layer 1 of the fixture moves its outputs only
- * when its norm is comparable to the residual stream's, so probes and steps are large.
+ * when its norm is comparable to the residual stream's, so probes and steps are large. The chosen
+ * memories' likelihood (weight 1) beside DPO lifted colour accuracy there from +5.4 / +2.0 points
+ * (DPO alone, two seeds) to +7.4 / +8.8 (docs/adapter.md).
  */
 export const DEFAULT_STEER_TRAINING: Omit<SteerTrainingOptions, 'seed'> = {
-  steps: 120, lr: 1, perturbation: 1, beta: 0.5, batch: 12, l2: 0.0005, maxNorm: 30,
+  steps: 120, lr: 1, perturbation: 1, beta: 0.5, batch: 12, l2: 0.0005, chosenWeight: 1, maxNorm: 30,
 };
 
 export interface SteerTrainingResult {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildPairs } from '../../src/adapter/pairs';
 import { scoreCandidate, taskProfile } from '../../src/adapter/reward';
-import { CANDIDATE_CONFIDENCE, clipPromptOf, collectPairs, DEFAULT_COLLECT, type PolicyModel } from '../../src/adapter/phase-two';
+import { CANDIDATE_CONFIDENCE, clipPromptOf, collectPairs, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, trainSteer, type PolicyModel, type TrainingPair } from '../../src/adapter/phase-two';
 import type { GenerateOptions, ScoredText } from '../../src/memorize/vlm';
 import { scoredFromMarked } from './scored-text';
 import type { ChatMessage } from '../../src/memorize/prompt';
@@ -141,5 +141,38 @@ describe('collectPairs with instructed candidates', () => {
     expect(new Set(first).size).toBe(first.length);
     expect(await seedsOf()).toEqual(first);
     expect(await seedsOf(2)).not.toEqual(first);
+  });
+});
+
+describe('trainSteer with the chosen memories\' likelihood', () => {
+  /**
+   * Log-probabilities linear in a 2-number vector: DPO's margin grows fastest along v[1], which makes
+   * the rejected memory much less likely and the chosen one less likely too; only v[0] makes the
+   * chosen memory likelier.
+   */
+  class LinearPolicy implements PolicyModel {
+    private v = new Float32Array(2);
+    async generate() { return ''; }
+    async completionLogProb(_m: ChatMessage[], _f: unknown[], completion: string) {
+      return completion === 'chosen' ? -5 + this.v[0]! - this.v[1]! : -5 - 3 * this.v[1]!;
+    }
+    setSteer(v: Float32Array | null) { this.v = v ? Float32Array.from(v) : new Float32Array(2); }
+  }
+  const clip = clipPromptOf({ streamId: 's', clipIndex: 0, t0: 0, t1: 10, frames: [] }, [], 1);
+  const pair: TrainingPair = { clip, chosen: 'chosen', rejected: 'rejected', margin: 1, refChosen: -5, refRejected: -5, policyChosen: -5, policyRejected: -5 };
+  const train = (chosenWeight: number) => trainSteer(new LinearPolicy(), [pair], 2, {
+    ...DEFAULT_STEER_TRAINING, chosenWeight, steps: 60, lr: 0.2, perturbation: 0.1, maxNorm: 3, l2: 0, seed: 4,
+  });
+
+  it('is on by default', () => expect(DEFAULT_STEER_TRAINING.chosenWeight).toBe(1));
+
+  it('makes the chosen memory likelier, where DPO alone widens the margin by making both less likely', async () => {
+    const chosenGain = (v: Float32Array) => v[0]! - v[1]!;
+    const alone = await train(0);
+    const withChosen = await train(1);
+    expect(alone.metrics.marginAfter).toBeGreaterThan(0);
+    expect(withChosen.metrics.marginAfter).toBeGreaterThan(0);
+    expect(chosenGain(alone.vector)).toBeLessThan(0);
+    expect(chosenGain(withChosen.vector)).toBeGreaterThan(0);
   });
 });
