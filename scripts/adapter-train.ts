@@ -96,6 +96,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
   const pairs: TrainingPair[] = [];
   const taskTypes: Record<string, number> = {};
   let tasksUsed = 0, clipsUsed = 0, candidates = 0;
+  const collect: CollectOptions = { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates, temperature: opts.temperature ?? DEFAULT_COLLECT.temperature, consensus: opts.consensus ?? DEFAULT_COLLECT.consensus, instructed: opts.instructed ?? DEFAULT_COLLECT.instructed, confidence: opts.confidence === undefined ? DEFAULT_COLLECT.confidence : (opts.confidence ?? undefined), seed };
   try {
     for (const path of manifestPaths) {
       const manifest = loadManifest(path);
@@ -104,7 +105,6 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
       const tasks: RecentTask[] = manifest.questions.filter((q) => q.t < half).map((q) => ({ type: inferQuestionType(q.question), question: q.question }));
       for (const t of tasks) taskTypes[t.type] = (taskTypes[t.type] ?? 0) + 1;
       tasksUsed += tasks.length;
-      const collect: CollectOptions = { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates, temperature: opts.temperature ?? DEFAULT_COLLECT.temperature, consensus: opts.consensus ?? DEFAULT_COLLECT.consensus, instructed: opts.instructed ?? DEFAULT_COLLECT.instructed, confidence: opts.confidence === undefined ? DEFAULT_COLLECT.confidence : (opts.confidence ?? undefined), seed };
       const cacheKey = JSON.stringify([path, spec.id, collect]);
       const got = opts.pairsCache?.get(cacheKey) ?? (await collectStream(vlm, policy, manifest, half, tasks, collect));
       opts.pairsCache?.set(cacheKey, got);

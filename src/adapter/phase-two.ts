@@ -103,15 +103,15 @@ export interface CollectOptions {
   onClip?: (done: number, total: number) => void;
 }
 
+/** What `confidence` drops from candidates: the memorizer's default for places and colour changes, and names the model gave under e^-1. */
+export const CANDIDATE_CONFIDENCE: ConfidenceLimits = { names: -1, details: -0.5 };
+
 /**
  * Instructed by default, chosen on tuning seeds: there (colour focus, stage-8 fixture) instructed
  * candidates trained a vector worth +10.5 points, as much as telling the model. On the evaluation
  * seeds they match or beat plain candidates, and no setting reaches the bar on two seed sets
  * (docs/adapter.md, docs/results.md).
  */
-/** What `confidence` drops from candidates: the memorizer's default for places and colour changes, and names the model gave under e^-1. */
-export const CANDIDATE_CONFIDENCE: ConfidenceLimits = { names: -1, details: -0.5 };
-
 export const DEFAULT_COLLECT: CollectOptions = { candidates: 6, temperature: 1, minMargin: 0.05, maxPairsPerClip: 3, instructed: true };
 
 async function sampleCandidate(model: PolicyModel, messages: ChatMessage[], frames: RgbFrame[], opts: CollectOptions, seed: number): Promise<string> {

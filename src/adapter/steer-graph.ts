@@ -150,7 +150,7 @@ function splitModel(model: Uint8Array) {
     .map((f) => {
       const kv = readFields(f.payload!);
       const get = (n: number) => decodeString(kv.find((x) => x.field === n)?.payload ?? new Uint8Array());
-      return { key: get(1), value: get(2) };
+      return { key: get(1), value: get(2), field: f };
     });
   return { modelFields, graphField, graphFields, nodes, inputs, metadata };
 }
@@ -247,11 +247,15 @@ export function addSteerInput(model: Uint8Array, opts: { layer: number; hiddenSi
   });
   const graph = concatBytes(graphParts);
 
-  const meta = lenField(MODEL_METADATA, concatBytes([stringField(1, STEER_METADATA_KEY), stringField(2, JSON.stringify(info))]));
   const modelParts: Uint8Array[] = [];
   for (const f of modelFields) modelParts.push(f === graphField ? lenField(MODEL_GRAPH, graph) : f.raw);
-  modelParts.push(meta);
+  modelParts.push(steerMetadata(info));
   return { model: concatBytes(modelParts), info };
+}
+
+/** The model metadata entry that records where and how the steer input was added. */
+function steerMetadata(info: SteerInfo): Uint8Array {
+  return lenField(MODEL_METADATA, concatBytes([stringField(1, STEER_METADATA_KEY), stringField(2, JSON.stringify(info))]));
 }
 
 /**
@@ -267,14 +271,9 @@ export function allowPerPositionSteer(model: Uint8Array): Uint8Array | null {
   if (info.perPosition || info.method !== 'add') return null;
   const graph = concatBytes(graphFields.map((f) =>
     f.field === GRAPH_INPUT && valueInfoName(f.payload!) === STEER_INPUT ? lenField(GRAPH_INPUT, unshapedValueInfo(STEER_INPUT, info.elemType)) : f.raw));
-  const upgraded: SteerInfo = { ...info, perPosition: true };
   const parts = modelFields
-    .filter((f) => !(f.field === MODEL_METADATA && metadataKey(f.payload!) === STEER_METADATA_KEY))
+    .filter((f) => f !== meta.field)
     .map((f) => (f === graphField ? lenField(MODEL_GRAPH, graph) : f.raw));
-  parts.push(lenField(MODEL_METADATA, concatBytes([stringField(1, STEER_METADATA_KEY), stringField(2, JSON.stringify(upgraded))])));
+  parts.push(steerMetadata({ ...info, perPosition: true }));
   return concatBytes(parts);
-}
-
-function metadataKey(payload: Uint8Array): string {
-  return decodeString(readFields(payload).find((x) => x.field === 1)?.payload ?? new Uint8Array());
 }

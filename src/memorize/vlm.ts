@@ -285,14 +285,18 @@ export class Vlm {
     return result;
   }
 
-  private visionEndId(): number | undefined {
-    const id = (this.processor.tokenizer as unknown as { convert_tokens_to_ids(t: string): number | undefined }).convert_tokens_to_ids('<|vision_end|>');
+  /** The id of a special token, or undefined when the tokenizer has no such token. */
+  private tokenId(token: string): number | undefined {
+    const id = (this.processor.tokenizer as unknown as { convert_tokens_to_ids(t: string): number | undefined }).convert_tokens_to_ids(token);
     return typeof id === 'number' && id >= 0 ? id : undefined;
   }
 
+  private visionEndId(): number | undefined {
+    return this.tokenId('<|vision_end|>');
+  }
+
   private endOfTurnId(): number | undefined {
-    const id = (this.processor.tokenizer as unknown as { convert_tokens_to_ids(t: string): number | undefined }).convert_tokens_to_ids('<|im_end|>');
-    return typeof id === 'number' && id >= 0 ? id : undefined;
+    return this.tokenId('<|im_end|>');
   }
 
   /** Logits at the last prompt position from one plain forward pass (no generation). */
