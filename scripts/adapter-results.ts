@@ -9,7 +9,8 @@
  * --variants adds rows trained otherwise on the same streams (what was tried): stepsN = N SPSA
  * steps instead of the default, chosenX = RPO's chosen-likelihood term weighted X beside DPO,
  * seedN = another seed for the candidates and SPSA directions (the spread of one setting),
- * tX = candidates sampled at temperature X, consensus = the reward counts only details the clip's
+ * tX = candidates sampled at temperature X, keyed / unkeyed = the reward counts only details tied
+ * to a named object, or every detail word, consensus = the reward counts only details the clip's
  * other candidates state too, plain = every candidate sampled from the plain prompt (no
  * instructed candidates, the default before 2026-11-30), confident = each candidate scored
  * without the details the model was unsure of (CollectOptions.confidence), unfiltered = scored
@@ -39,7 +40,7 @@ const seedsFlag = flag('seeds');
 const seeds = seedsFlag ? parseSeedList(seedsFlag) : EVALUATION_SEEDS.slice(0, 8);
 const minutes = Number(flag('minutes') ?? 6);
 const steps = flag('steps') ? Number(flag('steps')) : undefined;
-interface Variant { name: string; seed?: number; steps?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; instructed?: boolean; confidence?: ConfidenceLimits | null }
+interface Variant { name: string; seed?: number; steps?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; keyed?: boolean; instructed?: boolean; confidence?: ConfidenceLimits | null }
 // A variant is one modifier or several joined by '+' ("t0.7+confident").
 const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name) => {
   const v: Variant = { name, steps };
@@ -50,17 +51,19 @@ const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name
     else if (/^chosen\d*\.?\d+$/.test(part)) v.chosenWeight = Number(part.slice(6));
     else if (/^t\d*\.?\d+$/.test(part)) v.temperature = Number(part.slice(1));
     else if (part === 'consensus') v.consensus = true;
+    else if (part === 'keyed') v.keyed = true;
+    else if (part === 'unkeyed') v.keyed = false;
     else if (part === 'plain') v.instructed = false;
     else if (part === 'confident') v.confidence = CANDIDATE_CONFIDENCE;
     else if (part === 'unfiltered') v.confidence = null;
-    else throw new Error(`unknown variant '${part}': default, stepsN, tX, chosenX, seedN, consensus, plain, confident or unfiltered (joined with +)`);
+    else throw new Error(`unknown variant '${part}': default, stepsN, tX, chosenX, seedN, keyed, unkeyed, consensus, plain, confident or unfiltered (joined with +)`);
   }
   return v;
 });
 const describeVariant = (v: Variant) => {
   if (v.name === 'default') {
     const w = DEFAULT_STEER_TRAINING.chosenWeight;
-    return `default (${steps ?? DEFAULT_STEER_TRAINING.steps} steps, T ${DEFAULT_COLLECT.temperature}, instructed candidates${DEFAULT_COLLECT.confidence ? ', scored without unsure details' : ''}, ${w ? `DPO + chosen likelihood weighted ${w}` : 'DPO alone'})`;
+    return `default (${steps ?? DEFAULT_STEER_TRAINING.steps} steps, T ${DEFAULT_COLLECT.temperature}, instructed candidates${DEFAULT_COLLECT.confidence ? ', scored without unsure details' : ''}${DEFAULT_COLLECT.keyed ? ', reward keyed to named objects' : ''}, ${w ? `DPO + chosen likelihood weighted ${w}` : 'DPO alone'})`;
   }
   const parts: string[] = [];
   if (v.steps !== steps) parts.push(`${v.steps} steps`);
@@ -68,6 +71,7 @@ const describeVariant = (v: Variant) => {
   if (v.seed !== undefined) parts.push(`seed ${v.seed}`);
   if (v.chosenWeight !== undefined) parts.push(`chosen likelihood weighted ${v.chosenWeight}`);
   if (v.consensus) parts.push('consensus reward');
+  if (v.keyed !== undefined) parts.push(v.keyed ? 'reward counts details tied to a named object' : 'reward counts every detail word');
   if (v.instructed === false) parts.push('candidates from the plain prompt only');
   if (v.confidence) parts.push('scored without unsure details');
   if (v.confidence === null) parts.push('scored as sampled');
@@ -121,7 +125,7 @@ try {
     }
     for (const variant of variants) {
       const started = Date.now();
-      const adapter = await trainAdapter(manifests, { vlm, pairsCache, seed: variant.seed, steps: variant.steps, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
+      const adapter = await trainAdapter(manifests, { vlm, pairsCache, seed: variant.seed, steps: variant.steps, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
       const trainSeconds = (Date.now() - started) / 1000;
       const file = join(dir, `adapter-${focus}-${variant.name}.json`);
       writeFileSync(file, JSON.stringify(adapter));

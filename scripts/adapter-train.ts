@@ -42,6 +42,8 @@ export interface AdapterTrainOptions {
   temperature?: number;
   /** Reward only details the other candidates of the clip state too (default DEFAULT_COLLECT's). */
   consensus?: boolean;
+  /** Reward only details tied to a named object (default DEFAULT_COLLECT's). */
+  keyed?: boolean;
   /** Sample candidates from prompts that ask to stress each detail (default DEFAULT_COLLECT's). */
   instructed?: boolean;
   /** Score candidates without the details the model was unsure of (default DEFAULT_COLLECT's; null = off). */
@@ -96,7 +98,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
   const pairs: TrainingPair[] = [];
   const taskTypes: Record<string, number> = {};
   let tasksUsed = 0, clipsUsed = 0, candidates = 0;
-  const collect: CollectOptions = { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates, temperature: opts.temperature ?? DEFAULT_COLLECT.temperature, consensus: opts.consensus ?? DEFAULT_COLLECT.consensus, instructed: opts.instructed ?? DEFAULT_COLLECT.instructed, confidence: opts.confidence === undefined ? DEFAULT_COLLECT.confidence : (opts.confidence ?? undefined), seed };
+  const collect: CollectOptions = { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates, temperature: opts.temperature ?? DEFAULT_COLLECT.temperature, consensus: opts.consensus ?? DEFAULT_COLLECT.consensus, keyed: opts.keyed ?? DEFAULT_COLLECT.keyed, instructed: opts.instructed ?? DEFAULT_COLLECT.instructed, confidence: opts.confidence === undefined ? DEFAULT_COLLECT.confidence : (opts.confidence ?? undefined), seed };
   try {
     for (const path of manifestPaths) {
       const manifest = loadManifest(path);

@@ -25,6 +25,8 @@
  *  - count and order: clauses that state an event (appears, leaves, moves, turns, ...) and name
  *    its object with a label, because counting and ordering answers need each event tied to
  *    which object it was.
+ * With `keyed`, colour, shape, position and label details count only when tied to a named object
+ * in the same clause (DetailCounts.keyed): questions name the object they ask about.
  * The cap keeps one detail-heavy sentence from outscoring a memory that covers several needs.
  */
 import { BUILTIN_QUESTION_TYPES } from '../eval/manifest';
@@ -63,6 +65,13 @@ export interface ScoreOptions {
    * default: on the fixture it did not change what the adapter achieves (docs/adapter.md).
    */
   consensus?: { others: readonly string[]; minShare?: number };
+  /**
+   * Count only details tied to a named object (DetailCounts.keyed) for color, shape, position and
+   * label. Questions name the object they ask about, so a colour stated without its object's label
+   * answers none of them; on the fixture most colour questions fail because the label was never
+   * written, not because its colour was left out (docs/adapter.md).
+   */
+  keyed?: boolean;
 }
 
 export type RewardOptions = ProfileOptions & ScoreOptions;
@@ -76,6 +85,12 @@ export interface DetailCounts {
   labeledEvents: number;
   /** Distinct labels named, in order of first mention. */
   labels: string[];
+  /**
+   * Details tied to a named object: per clause, as many of its colours (shapes, places) as it names
+   * labels, since "What color is KIWI?" needs KIWI's colour, not any colour. For the label type, the
+   * clauses that give a label with both a colour and a shape ("the label of the red square").
+   */
+  keyed: { color: number; shape: number; position: number; label: number };
 }
 
 export interface RewardBreakdown {
@@ -153,28 +168,47 @@ function detailKey(word: string): string {
 
 /** Counts the details a text states; `keep` may rule words out (consensus), and then they state nothing. */
 export function countDetails(text: string, keep: (word: string) => boolean = () => true): DetailCounts {
-  const ws = words(text).filter(keep);
   let color = 0;
   let shape = 0;
   let label = 0;
-  for (const w of ws) {
-    if (isLabel(w)) {
-      label++;
-      continue; // a label that spells a word ("RED") names an object, not its colour
-    }
-    const lower = w.toLowerCase();
-    if (COLOR_WORDS.has(lower)) color++;
-    else if (SHAPE_WORDS.has(lower) || SHAPE_WORDS.has(singular(lower))) shape++;
-  }
+  let position = 0;
   let labeledEvents = 0;
+  const keyed = { color: 0, shape: 0, position: 0, label: 0 };
   for (const clause of text.split(/[;.!?\n]+/)) {
-    const cw = words(clause);
-    if (cw.some((w) => isLabel(w) && keep(w)) && cw.some((w) => EVENT_WORDS.has(w.toLowerCase()))) labeledEvents++;
+    const all = words(clause);
+    const cw = all.filter(keep);
+    let c = 0, s = 0, l = 0;
+    for (const w of cw) {
+      if (isLabel(w)) {
+        l++;
+        continue; // a label that spells a word ("RED") names an object, not its colour
+      }
+      const lower = w.toLowerCase();
+      if (COLOR_WORDS.has(lower)) c++;
+      else if (SHAPE_WORDS.has(lower) || SHAPE_WORDS.has(singular(lower))) s++;
+    }
+    const p = countPositions(cw);
+    color += c;
+    shape += s;
+    label += l;
+    position += p;
+    keyed.color += Math.min(l, c);
+    keyed.shape += Math.min(l, s);
+    keyed.position += Math.min(l, p);
+    keyed.label += Math.min(l, c, s);
+    if (l > 0 && all.some((w) => EVENT_WORDS.has(w.toLowerCase()))) labeledEvents++;
   }
-  return { color, shape, label, position: countPositions(ws), labeledEvents, labels: labelsIn(text).filter(keep) };
+  return { color, shape, label, position, labeledEvents, labels: labelsIn(text).filter(keep), keyed };
 }
 
-function detailCount(c: DetailCounts, type: DetailType): number {
+function detailCount(c: DetailCounts, type: DetailType, keyed: boolean): number {
+  switch (type) {
+    case 'color':
+    case 'shape':
+    case 'position':
+    case 'label':
+      if (keyed) return c.keyed[type];
+  }
   switch (type) {
     case 'color': return c.color;
     case 'shape': return c.shape;
@@ -225,7 +259,7 @@ export function scoreCandidate(profile: TaskProfile, text: string, opts: ScoreOp
   for (const type of DETAIL_TYPES) {
     const cap = opts.caps?.[type] ?? DEFAULT_CAP;
     if (!(cap > 0)) throw new RangeError(`cap for ${type} must be positive, got ${cap}`);
-    counts[type] = detailCount(details, type);
+    counts[type] = detailCount(details, type, !!opts.keyed);
     terms[type] = (profile.weights[type] * Math.min(counts[type], cap)) / cap;
     reward += terms[type];
   }

@@ -60,12 +60,15 @@ export async function runAdapterTraining(run: AdapterRun): Promise<AdapterRunRes
   if (!tasks.length) throw new NothingToLearnError('no questions asked yet: the adapter learns what to remember from your questions');
   if (!clips.length) throw new NothingToLearnError('no recently memorized clips to learn from: memorize a stream first');
   const started = performance.now();
+  // One seed for the candidates and the SPSA directions, as adapter:train uses: the same clips and
+  // questions then train the same vector in the app and in Node.
+  const seed = o.seed ?? 1;
   onProgress({ phase: 'collect', done: 0, total: clips.length, loss: null });
   const collected = await collectPairs(policy, clips, tasks, {
     ...DEFAULT_COLLECT,
     candidates: o.candidates ?? DEFAULT_COLLECT.candidates,
     temperature: o.temperature ?? DEFAULT_COLLECT.temperature,
-    seed: o.seed,
+    seed,
     signal,
     onClip: (done, total) => onProgress({ phase: 'collect', done, total, loss: null }),
   });
@@ -78,7 +81,7 @@ export async function runAdapterTraining(run: AdapterRun): Promise<AdapterRunRes
     ...DEFAULT_STEER_TRAINING,
     steps,
     batch: o.batch ?? DEFAULT_STEER_TRAINING.batch,
-    seed: o.seed ?? 1,
+    seed,
     init: run.init ?? undefined,
     signal,
     onStep: (s) => onProgress({ phase: 'train', done: s.step + 1, total: s.steps, loss: s.loss }),

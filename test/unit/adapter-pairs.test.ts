@@ -124,6 +124,24 @@ describe('collectPairs with instructed candidates', () => {
     expect(unfiltered.pairs.every((p) => p.chosen === 'KIWI, a red circle, appears at top; BOLT turns blue.')).toBe(true);
   });
 
+  /** Stressing colour, lists colours without saying whose; stressing labels, names the object it colours. */
+  class ColourLister extends InstructionFollower {
+    override async generate(messages: ChatMessage[]) {
+      const prompt = lastText(messages);
+      if (prompt.includes('Stress color.')) return 'A red circle, a blue cross and a green ring appear.';
+      if (prompt.includes('Stress label.')) return 'KIWI, a red circle, appears.';
+      return 'Something appears.';
+    }
+  }
+
+  it('by default prefers the memory that ties the colour to the named object the questions ask about', async () => {
+    expect(DEFAULT_COLLECT.keyed).toBe(true);
+    const keyed = await collectPairs(new ColourLister(), [clipPromptOf(clip, [], 1)], tasks, DEFAULT_COLLECT);
+    expect(keyed.pairs[0]!.chosen).toBe('KIWI, a red circle, appears.');
+    const unkeyed = await collectPairs(new ColourLister(), [clipPromptOf(clip, [], 1)], tasks, { ...DEFAULT_COLLECT, keyed: false });
+    expect(unkeyed.pairs[0]!.chosen).toBe('A red circle, a blue cross and a green ring appear.');
+  });
+
   it('draws every candidate with its own seed, fixed by clip, candidate and CollectOptions.seed', async () => {
     const seedsOf = async (seed?: number) => {
       const drawn: (number | undefined)[] = [];

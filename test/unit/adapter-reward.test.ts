@@ -15,7 +15,10 @@ const positionTasks: RecentTask[] = [
 describe('countDetails', () => {
   it('reads the memory language', () => {
     const c = countDetails('A large red circle labeled KIWI appears at top left; BOLT moves to center.');
-    expect(c).toEqual({ color: 1, shape: 1, label: 2, position: 2, labeledEvents: 2, labels: ['KIWI', 'BOLT'] });
+    expect(c).toEqual({
+      color: 1, shape: 1, label: 2, position: 2, labeledEvents: 2, labels: ['KIWI', 'BOLT'],
+      keyed: { color: 1, shape: 1, position: 2, label: 1 },
+    });
     const d = countDetails('KIWI, a small blue square, turns green; a pink ring leaves from bottom right. Nothing changes.');
     expect(d).toMatchObject({ color: 3, shape: 2, label: 1, position: 1, labeledEvents: 1 });
   });
@@ -43,6 +46,31 @@ describe('countDetails', () => {
     expect(countDetails('A red circle appears at top.').labeledEvents).toBe(0);
     expect(countDetails('KIWI stays at top.').labeledEvents).toBe(0);
     expect(countDetails('KIWI appears; ZED leaves; FIG turns blue.').labeledEvents).toBe(3);
+  });
+
+  it('ties details to the labels of their own clause', () => {
+    // The pink ring has no label: its colour answers no "What color is X?"; KIWI's two colours do.
+    const d = countDetails('KIWI, a small blue square, turns green; a pink ring leaves from bottom right.');
+    expect(d.keyed).toEqual({ color: 1, shape: 1, position: 0, label: 1 });
+    expect(countDetails('Red, blue and green circles appear at top.').keyed).toEqual({ color: 0, shape: 0, position: 0, label: 0 });
+    // A label with a colour but no shape cannot answer "the label of the red square".
+    expect(countDetails('FIG is red; ZED, a blue cross, appears at left.').keyed).toEqual({ color: 2, shape: 1, position: 1, label: 1 });
+  });
+});
+
+describe('keyed reward', () => {
+  it('prefers the memory that names the objects it colours, where counting colour words ties or reverses', () => {
+    const tasks: RecentTask[] = [
+      { type: 'color', question: 'What color is KIWI?' },
+      { type: 'color', question: 'What color is BOLT?' },
+    ];
+    const named = 'KIWI, a red circle, appears; BOLT, a blue cross, appears.';
+    const unnamed = 'A red circle, a blue cross and a green ring appear.';
+    const profile = taskProfile(tasks);
+    const score = (t: string, keyed: boolean) => scoreCandidate(profile, t, { keyed, entityBonus: 0 }).reward;
+    expect(score(unnamed, false)).toBeGreaterThan(score(named, false));
+    expect(score(named, true)).toBeGreaterThan(score(unnamed, true));
+    expect(score(unnamed, true)).toBe(0);
   });
 });
 
