@@ -40,7 +40,7 @@ const seedsFlag = flag('seeds');
 const seeds = seedsFlag ? parseSeedList(seedsFlag) : EVALUATION_SEEDS.slice(0, 8);
 const minutes = Number(flag('minutes') ?? 6);
 const steps = flag('steps') ? Number(flag('steps')) : undefined;
-interface Variant { name: string; seed?: number; steps?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; keyed?: boolean; instructed?: boolean; confidence?: ConfidenceLimits | null }
+interface Variant { name: string; seed?: number; steps?: number; candidates?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; keyed?: boolean; instructed?: boolean; confidence?: ConfidenceLimits | null }
 // A variant is one modifier or several joined by '+' ("t0.7+confident").
 const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name) => {
   const v: Variant = { name, steps };
@@ -48,6 +48,7 @@ const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name
     if (part === 'default') continue;
     else if (/^steps\d+$/.test(part)) v.steps = Number(part.slice(5));
     else if (/^seed\d+$/.test(part)) v.seed = Number(part.slice(4));
+    else if (/^candidates\d+$/.test(part)) v.candidates = Number(part.slice(10));
     else if (/^chosen\d*\.?\d+$/.test(part)) v.chosenWeight = Number(part.slice(6));
     else if (/^t\d*\.?\d+$/.test(part)) v.temperature = Number(part.slice(1));
     else if (part === 'consensus') v.consensus = true;
@@ -67,6 +68,7 @@ const describeVariant = (v: Variant) => {
   }
   const parts: string[] = [];
   if (v.steps !== steps) parts.push(`${v.steps} steps`);
+  if (v.candidates !== undefined) parts.push(`${v.candidates} candidates per clip`);
   if (v.temperature !== undefined) parts.push(`candidates at T ${v.temperature}`);
   if (v.seed !== undefined) parts.push(`seed ${v.seed}`);
   if (v.chosenWeight !== undefined) parts.push(`chosen likelihood weighted ${v.chosenWeight}`);
@@ -125,7 +127,7 @@ try {
     }
     for (const variant of variants) {
       const started = Date.now();
-      const adapter = await trainAdapter(manifests, { vlm, pairsCache, seed: variant.seed, steps: variant.steps, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
+      const adapter = await trainAdapter(manifests, { vlm, pairsCache, seed: variant.seed, steps: variant.steps, candidates: variant.candidates, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
       const trainSeconds = (Date.now() - started) / 1000;
       const file = join(dir, `adapter-${focus}-${variant.name}.json`);
       writeFileSync(file, JSON.stringify(adapter));
