@@ -205,15 +205,8 @@ function detailCount(c: DetailCounts, type: DetailType, keyed: boolean): number 
   switch (type) {
     case 'color':
     case 'shape':
-    case 'position':
     case 'label':
-      if (keyed) return c.keyed[type];
-  }
-  switch (type) {
-    case 'color': return c.color;
-    case 'shape': return c.shape;
-    case 'label': return c.label;
-    case 'position': return c.position;
+    case 'position': return keyed ? c.keyed[type] : c[type];
     case 'count':
     case 'order': return c.labeledEvents;
   }
