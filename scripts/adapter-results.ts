@@ -9,6 +9,7 @@
  * --variants adds rows trained otherwise on the same streams (what was tried): stepsN = N SPSA
  * steps instead of the default, chosenX = RPO's chosen-likelihood term weighted X beside DPO,
  * seedN = another seed for the candidates and SPSA directions (the spread of one setting),
+ * roundsN = N rounds of Phase Two, each later one sampling its candidates under the vector so far,
  * tX = candidates sampled at temperature X, keyed / unkeyed = the reward counts only details tied
  * to a named object, or every detail word, consensus = the reward counts only details the clip's
  * other candidates state too, plain = every candidate sampled from the plain prompt (no
@@ -23,8 +24,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeWorldStream } from './lib/world-files';
 import { evaluate, pct, type MemorizerReport } from './eval';
-import { trainAdapter, TRAINING_INPUTS_CACHE_BYTES } from './adapter-train';
-import { CANDIDATE_CONFIDENCE, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, type PairCollection } from '../src/adapter/phase-two';
+import { trainAdapter, TRAINING_INPUTS_CACHE_BYTES, type StreamCollection } from './adapter-train';
+import { CANDIDATE_CONFIDENCE, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING } from '../src/adapter/phase-two';
 import { useLocalModels } from './lib/node-models';
 import { Vlm } from '../src/memorize/vlm';
 import { FIXTURE_MODEL_ID, getModelSpec } from '../src/memorize/registry';
@@ -40,7 +41,7 @@ const seedsFlag = flag('seeds');
 const seeds = seedsFlag ? parseSeedList(seedsFlag) : EVALUATION_SEEDS.slice(0, 8);
 const minutes = Number(flag('minutes') ?? 6);
 const steps = flag('steps') ? Number(flag('steps')) : undefined;
-interface Variant { name: string; seed?: number; steps?: number; candidates?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; keyed?: boolean; instructed?: boolean; confidence?: ConfidenceLimits | null }
+interface Variant { name: string; rounds?: number; seed?: number; steps?: number; candidates?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; keyed?: boolean; instructed?: boolean; confidence?: ConfidenceLimits | null }
 // A variant is one modifier or several joined by '+' ("t0.7+confident").
 const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name) => {
   const v: Variant = { name, steps };
@@ -48,6 +49,7 @@ const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name
     if (part === 'default') continue;
     else if (/^steps\d+$/.test(part)) v.steps = Number(part.slice(5));
     else if (/^seed\d+$/.test(part)) v.seed = Number(part.slice(4));
+    else if (/^rounds\d+$/.test(part)) v.rounds = Number(part.slice(6));
     else if (/^candidates\d+$/.test(part)) v.candidates = Number(part.slice(10));
     else if (/^chosen\d*\.?\d+$/.test(part)) v.chosenWeight = Number(part.slice(6));
     else if (/^t\d*\.?\d+$/.test(part)) v.temperature = Number(part.slice(1));
@@ -57,7 +59,7 @@ const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name
     else if (part === 'plain') v.instructed = false;
     else if (part === 'confident') v.confidence = CANDIDATE_CONFIDENCE;
     else if (part === 'unfiltered') v.confidence = null;
-    else throw new Error(`unknown variant '${part}': default, stepsN, tX, chosenX, seedN, keyed, unkeyed, consensus, plain, confident or unfiltered (joined with +)`);
+    else throw new Error(`unknown variant '${part}': default, stepsN, roundsN, tX, chosenX, seedN, keyed, unkeyed, consensus, plain, confident or unfiltered (joined with +)`);
   }
   return v;
 });
@@ -71,6 +73,7 @@ const describeVariant = (v: Variant) => {
   if (v.candidates !== undefined) parts.push(`${v.candidates} candidates per clip`);
   if (v.temperature !== undefined) parts.push(`candidates at T ${v.temperature}`);
   if (v.seed !== undefined) parts.push(`seed ${v.seed}`);
+  if (v.rounds !== undefined) parts.push(`${v.rounds} rounds, each later one on candidates sampled under the vector so far`);
   if (v.chosenWeight !== undefined) parts.push(`chosen likelihood weighted ${v.chosenWeight}`);
   if (v.consensus) parts.push('consensus reward');
   if (v.keyed !== undefined) parts.push(v.keyed ? 'reward counts details tied to a named object' : 'reward counts every detail word');
@@ -106,7 +109,7 @@ const answerer = await vlm.answerer();
 const dir = mkdtempSync(join(tmpdir(), 'taskmem-adapter-results-'));
 const rows: string[] = [];
 // Variants that differ only in training share their (seeded, so identical) pairs.
-const pairsCache = new Map<string, PairCollection>();
+const pairsCache = new Map<string, StreamCollection>();
 const details: string[] = [];
 const references: string[] = [];
 try {
@@ -127,7 +130,7 @@ try {
     }
     for (const variant of variants) {
       const started = Date.now();
-      const adapter = await trainAdapter(manifests, { vlm, pairsCache, seed: variant.seed, steps: variant.steps, candidates: variant.candidates, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
+      const adapter = await trainAdapter(manifests, { vlm, pairsCache, rounds: variant.rounds, seed: variant.seed, steps: variant.steps, candidates: variant.candidates, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
       const trainSeconds = (Date.now() - started) / 1000;
       const file = join(dir, `adapter-${focus}-${variant.name}.json`);
       writeFileSync(file, JSON.stringify(adapter));

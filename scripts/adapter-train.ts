@@ -2,7 +2,7 @@
  * Trains TaskMem's steer adapter in Node on the questions asked in the FIRST half of each stream
  * (and only those), as the app does on-device from its task log (src/adapter/phase-two.ts).
  *
- *   npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--candidates K] [--seed S]
+ *   npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--candidates K] [--seed S] [--rounds R]
  *
  * Then `npm run eval -- MANIFEST... --questions second-half --adapter ADAPTER.json` (and
  * `--adapter none`) scores the second half's questions with and without it.
@@ -19,6 +19,7 @@ import { inferQuestionType } from '../src/recall/question-type';
 import { clipPromptOf, collectPairs, trainSteer, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, type ClipPrompt, type CollectOptions, type PairCollection, type PolicyModel, type TrainingPair } from '../src/adapter/phase-two';
 import type { RecentTask } from '../src/adapter/reward';
 import type { ConfidenceLimits } from '../src/memorize/confidence';
+import { fnv1a } from '../src/util/fnv1a';
 
 /** Node has room to keep every training clip's preprocessed inputs (about 1.2 MB each for the fixture). */
 export const TRAINING_INPUTS_CACHE_BYTES = 512 * 2 ** 20;
@@ -50,6 +51,13 @@ export interface AdapterTrainOptions {
   confidence?: ConfidenceLimits | null;
   /** Weight of the chosen memories' likelihood beside the DPO loss (SteerTrainingOptions.chosenWeight). */
   chosenWeight?: number;
+  /**
+   * Rounds of Phase Two on the same clips and questions (default 1). Each later round samples its
+   * candidates under the vector the round before trained (on-policy: what the adapted model now
+   * writes), scores them with the same reward and trains on from that vector; the reference stays
+   * the plain model.
+   */
+  rounds?: number;
   seed?: number;
   vlm?: Vlm;
   /**
@@ -57,7 +65,7 @@ export interface AdapterTrainOptions {
    * (adapter:results' variants) reuse them. Sampling is seeded, so they are the pairs a fresh
    * collection would draw.
    */
-  pairsCache?: Map<string, PairCollection>;
+  pairsCache?: Map<string, StreamCollection>;
   log?: (line: string) => void;
 }
 
@@ -72,8 +80,14 @@ export interface AdapterFileJson {
   metrics: Record<string, number>;
 }
 
-/** Memorizes a stream's first half with the plain model, keeping each clip's prompt and frames, and collects its pairs. */
-async function collectStream(vlm: Vlm, policy: PolicyModel, manifest: ReturnType<typeof loadManifest>, half: number, tasks: RecentTask[], collect: CollectOptions): Promise<PairCollection> {
+/** One stream's first-half clips as the memorizer prompted them, and the pairs one round drew from them. */
+export interface StreamCollection {
+  prompts: ClipPrompt[];
+  collected: PairCollection;
+}
+
+/** Memorizes a stream's first half with the plain model, keeping each clip's prompt and frames. */
+async function firstHalfPrompts(vlm: Vlm, policy: PolicyModel, manifest: ReturnType<typeof loadManifest>, half: number): Promise<ClipPrompt[]> {
   const source = openManifestFrames(manifest);
   const memorizer = new Memorizer(vlm);
   policy.setSteer(null);
@@ -85,7 +99,13 @@ async function collectStream(vlm: Vlm, policy: PolicyModel, manifest: ReturnType
     clips.push(clipPromptOf(clip, memorizer.windowFor(manifest.id), vlm.spec.frame.framesPerImage));
     await memorizer.memorize(clip);
   }
-  return collectPairs(policy, clips, tasks, collect);
+  return clips;
+}
+
+/** What a collection is cached under: its settings, and for a later round the vector it sampled under. */
+function collectionKey(path: string, modelId: string, collect: CollectOptions): string {
+  const { samplingVector, ...settings } = collect;
+  return JSON.stringify([path, modelId, settings, samplingVector ? fnv1a(Array.from(samplingVector).join(',')) : null]);
 }
 
 export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOptions = {}): Promise<AdapterFileJson> {
@@ -95,46 +115,75 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
   const vlm = opts.vlm ?? (await Vlm.load(spec, { inputsCacheBytes: TRAINING_INPUTS_CACHE_BYTES }));
   const policy = policyOf(vlm);
   const seed = opts.seed ?? 1;
-  const pairs: TrainingPair[] = [];
+  const rounds = opts.rounds ?? 1;
   const taskTypes: Record<string, number> = {};
-  let tasksUsed = 0, clipsUsed = 0, candidates = 0;
+  let tasksUsed = 0, clipsUsed = 0, candidates = 0, pairsUsed = 0;
   const collect: CollectOptions = { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates, temperature: opts.temperature ?? DEFAULT_COLLECT.temperature, consensus: opts.consensus ?? DEFAULT_COLLECT.consensus, keyed: opts.keyed ?? DEFAULT_COLLECT.keyed, instructed: opts.instructed ?? DEFAULT_COLLECT.instructed, confidence: opts.confidence === undefined ? DEFAULT_COLLECT.confidence : (opts.confidence ?? undefined), seed };
   try {
-    for (const path of manifestPaths) {
+    const streams = manifestPaths.map((path) => {
       const manifest = loadManifest(path);
       const half = halfTime(manifest.video.durationSeconds, manifest.clipSeconds);
       // The task log of the first half: what this user asked before the adapter is trained.
       const tasks: RecentTask[] = manifest.questions.filter((q) => q.t < half).map((q) => ({ type: inferQuestionType(q.question), question: q.question }));
       for (const t of tasks) taskTypes[t.type] = (taskTypes[t.type] ?? 0) + 1;
       tasksUsed += tasks.length;
-      const cacheKey = JSON.stringify([path, spec.id, collect]);
-      const got = opts.pairsCache?.get(cacheKey) ?? (await collectStream(vlm, policy, manifest, half, tasks, collect));
-      opts.pairsCache?.set(cacheKey, got);
-      pairs.push(...got.pairs);
-      clipsUsed += got.clips;
-      candidates += got.candidates;
-      log(`${manifest.id}: ${tasks.length} tasks, ${got.clips} clips, ${got.candidates} valid candidates, ${got.pairs.length} pairs (${got.tiedClips} clips tied)`);
-    }
-    if (!pairs.length) throw new Error('no preference pairs: the first halves asked no questions, or every clip\'s candidates scored alike');
-    const started = performance.now();
-    const result = await trainSteer(policy, pairs, spec.steer.hiddenSize, {
-      ...DEFAULT_STEER_TRAINING,
-      steps: opts.steps ?? DEFAULT_STEER_TRAINING.steps,
-      chosenWeight: opts.chosenWeight ?? DEFAULT_STEER_TRAINING.chosenWeight,
-      seed,
-      onStep: (s) => {
-        if ((s.step + 1) % 10 === 0) log(`step ${s.step + 1}/${s.steps}: loss ${s.loss.toFixed(4)}, |v| ${s.norm.toFixed(3)}`);
-      },
+      return { path, manifest, half, tasks, prompts: null as ClipPrompt[] | null };
     });
+    let vector: Float32Array | undefined;
+    let result: Awaited<ReturnType<typeof trainSteer>> | undefined;
+    let lossBefore = NaN;
+    const started = performance.now();
+    for (let round = 1; round <= rounds; round++) {
+      // A later round draws other candidates (its own seed) under the vector trained so far.
+      const roundCollect: CollectOptions = round === 1 ? collect : { ...collect, seed: seed + 1000 * (round - 1), samplingVector: vector };
+      const pairs: TrainingPair[] = [];
+      for (const stream of streams) {
+        const cacheKey = collectionKey(stream.path, spec.id, roundCollect);
+        let got = opts.pairsCache?.get(cacheKey);
+        if (!got) {
+          const prompts = stream.prompts ?? opts.pairsCache?.get(collectionKey(stream.path, spec.id, collect))?.prompts ?? (await firstHalfPrompts(vlm, policy, stream.manifest, stream.half));
+          got = { prompts, collected: await collectPairs(policy, prompts, stream.tasks, roundCollect) };
+          opts.pairsCache?.set(cacheKey, got);
+        }
+        stream.prompts = got.prompts;
+        const c = got.collected;
+        pairs.push(...c.pairs);
+        if (round === 1) {
+          clipsUsed += c.clips;
+          candidates += c.candidates;
+        }
+        log(`${rounds > 1 ? `round ${round}: ` : ''}${stream.manifest.id}: ${stream.tasks.length} tasks, ${c.clips} clips, ${c.candidates} valid candidates, ${c.pairs.length} pairs (${c.tiedClips} clips tied)`);
+      }
+      if (!pairs.length) {
+        if (round === 1) throw new Error('no preference pairs: the first halves asked no questions, or every clip\'s candidates scored alike');
+        log(`round ${round}: no pairs, the vector stays as round ${round - 1} left it`);
+        break;
+      }
+      pairsUsed += pairs.length;
+      result = await trainSteer(policy, pairs, spec.steer.hiddenSize, {
+        ...DEFAULT_STEER_TRAINING,
+        steps: opts.steps ?? DEFAULT_STEER_TRAINING.steps,
+        chosenWeight: opts.chosenWeight ?? DEFAULT_STEER_TRAINING.chosenWeight,
+        seed: seed + 1000 * (round - 1),
+        init: vector,
+        onStep: (s) => {
+          if ((s.step + 1) % 10 === 0) log(`${rounds > 1 ? `round ${round} ` : ''}step ${s.step + 1}/${s.steps}: loss ${s.loss.toFixed(4)}, |v| ${s.norm.toFixed(3)}`);
+        },
+      });
+      if (round === 1) lossBefore = result.metrics.lossBefore;
+      vector = result.vector;
+    }
+    const metrics = result!.metrics;
     return {
       format: 'taskmem-adapter',
       modelId: spec.id,
       layer: spec.steer.layer,
       hiddenSize: spec.steer.hiddenSize,
       version: 1,
-      vector: Array.from(result.vector),
-      trainedOn: { manifests: manifestPaths, tasks: tasksUsed, taskTypes, clips: clipsUsed, candidates, pairs: pairs.length },
-      metrics: { ...result.metrics, trainSeconds: (performance.now() - started) / 1000 },
+      vector: Array.from(vector!),
+      trainedOn: { manifests: manifestPaths, tasks: tasksUsed, taskTypes, clips: clipsUsed, candidates, pairs: pairsUsed },
+      // The last round's figures, except the loss before: the plain model's, on the first round's pairs.
+      metrics: { ...metrics, pairs: pairsUsed, lossBefore, rounds, trainSeconds: (performance.now() - started) / 1000 },
     };
   } finally {
     policy.setSteer(null);
@@ -144,12 +193,12 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
 
 async function main() {
   const args = process.argv.slice(2);
-  const valued = new Set(['--out', '--steps', '--candidates', '--seed', '--model']);
+  const valued = new Set(['--out', '--steps', '--candidates', '--seed', '--model', '--rounds']);
   const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
   const manifests = args.filter((a, i) => !a.startsWith('--') && !valued.has(args[i - 1] ?? ''));
   const out = flag('out');
   if (!manifests.length || !out) {
-    console.error('usage: npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--candidates K] [--seed S]');
+    console.error('usage: npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--candidates K] [--seed S] [--rounds R]');
     process.exit(2);
   }
   const adapter = await trainAdapter(manifests, {
@@ -157,6 +206,7 @@ async function main() {
     steps: flag('steps') ? Number(flag('steps')) : undefined,
     candidates: flag('candidates') ? Number(flag('candidates')) : undefined,
     seed: flag('seed') ? Number(flag('seed')) : undefined,
+    rounds: flag('rounds') ? Number(flag('rounds')) : undefined,
     log: (l) => process.stderr.write(l + '\n'),
   });
   writeFileSync(out, JSON.stringify(adapter, null, 1));

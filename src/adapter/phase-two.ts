@@ -101,6 +101,12 @@ export interface CollectOptions {
    * same seed gives the same candidates (settings compared on the same pairs), another seed others.
    */
   seed?: number;
+  /**
+   * The vector candidates are sampled under: null (default) samples the plain model, a trained
+   * vector samples what the adapted model now writes (on-policy, for a round that continues from
+   * it). The DPO reference is always the plain model.
+   */
+  samplingVector?: Float32Array | null;
   signal?: AbortSignal;
   onClip?: (done: number, total: number) => void;
 }
@@ -127,13 +133,13 @@ async function sampleCandidate(model: PolicyModel, messages: ChatMessage[], fram
 /** Samples candidates for each clip, scores them against the tasks and keeps the separated pairs. */
 export async function collectPairs(model: PolicyModel, clips: ClipPrompt[], tasks: RecentTask[], opts: CollectOptions = DEFAULT_COLLECT): Promise<PairCollection> {
   const profile = taskProfile(tasks);
-  model.setSteer(null);
   const pairs: TrainingPair[] = [];
   let candidates = 0;
   let tiedClips = 0;
   for (const [i, clip] of clips.entries()) {
     if (opts.signal?.aborted) break;
     const texts: string[] = [];
+    model.setSteer(opts.samplingVector ?? null);
     for (let k = 0; k < opts.candidates; k++) {
       const seed = fnv1a(`${clip.key[0]}:${clip.key[1]}:${k}:${opts.seed ?? 0}`);
       const raw = await sampleCandidate(model, candidatePrompt(clip, k, !!opts.instructed), clip.frames, opts, seed);
@@ -148,6 +154,7 @@ export async function collectPairs(model: PolicyModel, clips: ClipPrompt[], task
     }));
     const built = buildPairs(scored, { minMargin: opts.minMargin, maxPairs: opts.maxPairsPerClip });
     if (!built.length) tiedClips++;
+    model.setSteer(null);
     for (const p of built) {
       // Reference log-probabilities: the plain model, computed once.
       const refChosen = await model.completionLogProb(clip.messages, clip.frames, p.chosen);
@@ -156,6 +163,7 @@ export async function collectPairs(model: PolicyModel, clips: ClipPrompt[], task
     }
     opts.onClip?.(i + 1, clips.length);
   }
+  model.setSteer(null);
   return { pairs, clips: clips.length, candidates, tiedClips };
 }
 

@@ -160,6 +160,40 @@ describe('collectPairs with instructed candidates', () => {
     expect(await seedsOf()).toEqual(first);
     expect(await seedsOf(2)).not.toEqual(first);
   });
+  /** Names the colour only under a steer vector; scores under whichever vector is set. */
+  class SteeredColourist extends InstructionFollower {
+    private steered = false;
+    readonly scoredUnder: boolean[] = [];
+    override async generate() {
+      return this.steered ? 'KIWI, a red circle, appears at top.' : 'KIWI appears at top.';
+    }
+    override async completionLogProb(messages: ChatMessage[]) {
+      this.scoredUnder.push(this.steered);
+      return super.completionLogProb(messages);
+    }
+    override setSteer(v: Float32Array | null) {
+      this.steered = v !== null;
+    }
+  }
+
+  it('samples under samplingVector (a later, on-policy round) and takes the reference log-probabilities from the plain model', async () => {
+    const plain = await collectPairs(new SteeredColourist(), [clipPromptOf(clip, [], 1)], tasks, { ...DEFAULT_COLLECT, instructed: false });
+    expect(plain).toMatchObject({ pairs: [], tiedClips: 1 });
+    // Half the draws under the vector, half without: only then do the candidates differ.
+    class Alternating extends SteeredColourist {
+      private draws = 0;
+      override async generate() {
+        const text = await super.generate();
+        return this.draws++ % 2 ? 'KIWI appears at top.' : text;
+      }
+    }
+    const model = new Alternating();
+    const got = await collectPairs(model, [clipPromptOf(clip, [], 1)], tasks, { ...DEFAULT_COLLECT, instructed: false, samplingVector: new Float32Array(4).fill(1) });
+    expect(got.pairs.length).toBeGreaterThan(0);
+    expect(got.pairs[0]!.chosen).toBe('KIWI, a red circle, appears at top.');
+    expect(model.scoredUnder).toHaveLength(2 * got.pairs.length);
+    expect(model.scoredUnder.every((steered) => !steered)).toBe(true);
+  });
 });
 
 describe('trainSteer with the chosen memories\' likelihood', () => {
