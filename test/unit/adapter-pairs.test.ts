@@ -84,7 +84,7 @@ describe('collectPairs with instructed candidates', () => {
       this.scoredPrompts.push(lastText(messages));
       return -1;
     }
-    setSteer() {}
+    setSteer(_vector: Float32Array | null) {}
   }
   const tasks = [{ type: 'color', question: 'What color is KIWI?' }];
 
