@@ -116,6 +116,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
   const policy = policyOf(vlm);
   const seed = opts.seed ?? 1;
   const rounds = opts.rounds ?? 1;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`rounds must be a whole number of at least 1, not ${opts.rounds}`);
   const taskTypes: Record<string, number> = {};
   let tasksUsed = 0, clipsUsed = 0, candidates = 0, pairsUsed = 0;
   const collect: CollectOptions = { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates, temperature: opts.temperature ?? DEFAULT_COLLECT.temperature, consensus: opts.consensus ?? DEFAULT_COLLECT.consensus, keyed: opts.keyed ?? DEFAULT_COLLECT.keyed, instructed: opts.instructed ?? DEFAULT_COLLECT.instructed, confidence: opts.confidence === undefined ? DEFAULT_COLLECT.confidence : (opts.confidence ?? undefined), seed };
@@ -132,7 +133,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
     let vector: Float32Array | undefined;
     let result: Awaited<ReturnType<typeof trainSteer>> | undefined;
     let lossBefore = NaN;
-    const started = performance.now();
+    let trainMs = 0;
     for (let round = 1; round <= rounds; round++) {
       // A later round draws other candidates (its own seed) under the vector trained so far.
       const roundCollect: CollectOptions = round === 1 ? collect : { ...collect, seed: seed + 1000 * (round - 1), samplingVector: vector };
@@ -141,7 +142,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
         const cacheKey = collectionKey(stream.path, spec.id, roundCollect);
         let got = opts.pairsCache?.get(cacheKey);
         if (!got) {
-          const prompts = stream.prompts ?? opts.pairsCache?.get(collectionKey(stream.path, spec.id, collect))?.prompts ?? (await firstHalfPrompts(vlm, policy, stream.manifest, stream.half));
+          const prompts = stream.prompts ?? (await firstHalfPrompts(vlm, policy, stream.manifest, stream.half));
           got = { prompts, collected: await collectPairs(policy, prompts, stream.tasks, roundCollect) };
           opts.pairsCache?.set(cacheKey, got);
         }
@@ -160,6 +161,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
         break;
       }
       pairsUsed += pairs.length;
+      const started = performance.now();
       result = await trainSteer(policy, pairs, spec.steer.hiddenSize, {
         ...DEFAULT_STEER_TRAINING,
         steps: opts.steps ?? DEFAULT_STEER_TRAINING.steps,
@@ -170,6 +172,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
           if ((s.step + 1) % 10 === 0) log(`${rounds > 1 ? `round ${round} ` : ''}step ${s.step + 1}/${s.steps}: loss ${s.loss.toFixed(4)}, |v| ${s.norm.toFixed(3)}`);
         },
       });
+      trainMs += performance.now() - started;
       if (round === 1) lossBefore = result.metrics.lossBefore;
       vector = result.vector;
     }
@@ -183,7 +186,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
       vector: Array.from(vector!),
       trainedOn: { manifests: manifestPaths, tasks: tasksUsed, taskTypes, clips: clipsUsed, candidates, pairs: pairsUsed },
       // The last round's figures, except the loss before: the plain model's, on the first round's pairs.
-      metrics: { ...metrics, pairs: pairsUsed, lossBefore, rounds, trainSeconds: (performance.now() - started) / 1000 },
+      metrics: { ...metrics, pairs: pairsUsed, lossBefore, rounds, trainSeconds: trainMs / 1000 },
     };
   } finally {
     policy.setSteer(null);
