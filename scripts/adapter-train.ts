@@ -130,13 +130,13 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
       tasksUsed += tasks.length;
       return { path, manifest, half, tasks, prompts: null as ClipPrompt[] | null };
     });
-    let vector: Float32Array | undefined;
     let result: Awaited<ReturnType<typeof trainSteer>> | undefined;
     let lossBefore = NaN;
     let trainMs = 0;
     for (let round = 1; round <= rounds; round++) {
       // A later round draws other candidates (its own seed) under the vector trained so far.
-      const roundCollect: CollectOptions = round === 1 ? collect : { ...collect, seed: seed + 1000 * (round - 1), samplingVector: vector };
+      const roundSeed = seed + 1000 * (round - 1);
+      const roundCollect: CollectOptions = round === 1 ? collect : { ...collect, seed: roundSeed, samplingVector: result!.vector };
       const pairs: TrainingPair[] = [];
       for (const stream of streams) {
         const cacheKey = collectionKey(stream.path, spec.id, roundCollect);
@@ -166,24 +166,23 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
         ...DEFAULT_STEER_TRAINING,
         steps: opts.steps ?? DEFAULT_STEER_TRAINING.steps,
         chosenWeight: opts.chosenWeight ?? DEFAULT_STEER_TRAINING.chosenWeight,
-        seed: seed + 1000 * (round - 1),
-        init: vector,
+        seed: roundSeed,
+        init: result?.vector,
         onStep: (s) => {
           if ((s.step + 1) % 10 === 0) log(`${rounds > 1 ? `round ${round} ` : ''}step ${s.step + 1}/${s.steps}: loss ${s.loss.toFixed(4)}, |v| ${s.norm.toFixed(3)}`);
         },
       });
       trainMs += performance.now() - started;
       if (round === 1) lossBefore = result.metrics.lossBefore;
-      vector = result.vector;
     }
-    const metrics = result!.metrics;
+    const { vector, metrics } = result!;
     return {
       format: 'taskmem-adapter',
       modelId: spec.id,
       layer: spec.steer.layer,
       hiddenSize: spec.steer.hiddenSize,
       version: 1,
-      vector: Array.from(vector!),
+      vector: Array.from(vector),
       trainedOn: { manifests: manifestPaths, tasks: tasksUsed, taskTypes, clips: clipsUsed, candidates, pairs: pairsUsed },
       // The last round's figures, except the loss before: the plain model's, on the first round's pairs.
       metrics: { ...metrics, pairs: pairsUsed, lossBefore, rounds, trainSeconds: trainMs / 1000 },
