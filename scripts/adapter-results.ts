@@ -6,9 +6,11 @@
  *
  *   npm run adapter:results [-- --focus color,position --seeds 7001,...,7008 --minutes 6 --variants default,plain,steps360,t0.7 --steer-positions all|after-images --write]
  *
+ * --scales 1,1.5,2 also evaluates each trained vector multiplied by these factors (one training each).
  * --variants adds rows trained otherwise on the same streams (what was tried): stepsN = N SPSA
  * steps instead of the default, chosenX = RPO's chosen-likelihood term weighted X beside DPO,
  * seedN = another seed for the candidates and SPSA directions (the spread of one setting),
+ * directionsN = N SPSA directions averaged per step (N times the training's forward passes),
  * roundsN = N rounds of Phase Two, each later one sampling its candidates under the vector so far,
  * tX = candidates sampled at temperature X, keyed / unkeyed = the reward counts only details tied
  * to a named object, or every detail word, consensus = the reward counts only details the clip's
@@ -41,7 +43,10 @@ const seedsFlag = flag('seeds');
 const seeds = seedsFlag ? parseSeedList(seedsFlag) : EVALUATION_SEEDS.slice(0, 8);
 const minutes = Number(flag('minutes') ?? 6);
 const steps = flag('steps') ? Number(flag('steps')) : undefined;
-interface Variant { name: string; rounds?: number; seed?: number; steps?: number; candidates?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; keyed?: boolean; instructed?: boolean; confidence?: ConfidenceLimits | null }
+// --scales 1,1.5,2: each trained vector is also evaluated multiplied by these factors (one training).
+const scales = (flag('scales') ?? '1').split(',').map(Number);
+if (scales.some((x) => !(x > 0))) throw new Error(`--scales takes positive factors, not '${flag('scales')}'`);
+interface Variant { name: string; rounds?: number; directions?: number; seed?: number; steps?: number; candidates?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; keyed?: boolean; instructed?: boolean; confidence?: ConfidenceLimits | null }
 // A variant is one modifier or several joined by '+' ("t0.7+confident").
 const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name) => {
   const v: Variant = { name, steps };
@@ -50,6 +55,7 @@ const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name
     else if (/^steps\d+$/.test(part)) v.steps = Number(part.slice(5));
     else if (/^seed\d+$/.test(part)) v.seed = Number(part.slice(4));
     else if (/^rounds\d+$/.test(part)) v.rounds = Number(part.slice(6));
+    else if (/^directions\d+$/.test(part)) v.directions = Number(part.slice(10));
     else if (/^candidates\d+$/.test(part)) v.candidates = Number(part.slice(10));
     else if (/^chosen\d*\.?\d+$/.test(part)) v.chosenWeight = Number(part.slice(6));
     else if (/^t\d*\.?\d+$/.test(part)) v.temperature = Number(part.slice(1));
@@ -59,7 +65,7 @@ const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name
     else if (part === 'plain') v.instructed = false;
     else if (part === 'confident') v.confidence = CANDIDATE_CONFIDENCE;
     else if (part === 'unfiltered') v.confidence = null;
-    else throw new Error(`unknown variant '${part}': default, stepsN, roundsN, tX, chosenX, seedN, keyed, unkeyed, consensus, plain, confident or unfiltered (joined with +)`);
+    else throw new Error(`unknown variant '${part}': default, stepsN, roundsN, directionsN, tX, chosenX, seedN, keyed, unkeyed, consensus, plain, confident or unfiltered (joined with +)`);
   }
   return v;
 });
@@ -73,6 +79,7 @@ const describeVariant = (v: Variant) => {
   if (v.candidates !== undefined) parts.push(`${v.candidates} candidates per clip`);
   if (v.temperature !== undefined) parts.push(`candidates at T ${v.temperature}`);
   if (v.seed !== undefined) parts.push(`seed ${v.seed}`);
+  if (v.directions !== undefined) parts.push(`${v.directions} SPSA directions per step`);
   if (v.rounds !== undefined) parts.push(`${v.rounds} rounds, each later one on candidates sampled under the vector so far`);
   if (v.chosenWeight !== undefined) parts.push(`chosen likelihood weighted ${v.chosenWeight}`);
   if (v.consensus) parts.push('consensus reward');
@@ -130,22 +137,24 @@ try {
     }
     for (const variant of variants) {
       const started = Date.now();
-      const adapter = await trainAdapter(manifests, { vlm, pairsCache, rounds: variant.rounds, seed: variant.seed, steps: variant.steps, candidates: variant.candidates, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
+      const adapter = await trainAdapter(manifests, { vlm, pairsCache, rounds: variant.rounds, directions: variant.directions, seed: variant.seed, steps: variant.steps, candidates: variant.candidates, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
       const trainSeconds = (Date.now() - started) / 1000;
       const file = join(dir, `adapter-${focus}-${variant.name}.json`);
       writeFileSync(file, JSON.stringify(adapter));
-      const [tuned] = await evaluate(manifests, {
-        vlm, answerer, memorizers: ['taskmem'], questions: 'second-half',
-        adapter: { vector: Float32Array.from(adapter.vector), version: adapter.version, source: file },
-      });
-      const others = QUESTION_TYPES.filter((t) => t !== focus);
-      const f0 = accuracy(base!, [focus]), f1 = accuracy(tuned!, [focus]);
-      const o0 = accuracy(base!, others), o1 = accuracy(tuned!, others);
       const m = adapter.metrics;
-      rows.push(`| ${focus} | ${describeVariant(variant)} | ${f0.questions} | ${pct(f0.accuracy)} | ${pct(f1.accuracy)} | **${points(f0.accuracy, f1.accuracy)}** | ${o0.questions} | ${pct(o0.accuracy)} | ${pct(o1.accuracy)} | **${points(o0.accuracy, o1.accuracy)}** | ${pct(base!.answerInMemory)} -> ${pct(tuned!.answerInMemory)} | ${base!.factPrecision?.toFixed(3)} -> ${tuned!.factPrecision?.toFixed(3)} | ${adapter.trainedOn.pairs} | ${m.lossBefore!.toFixed(3)} -> ${m.lossAfter!.toFixed(3)} | ${trainSeconds.toFixed(0)} |`);
-      const perType = QUESTION_TYPES.map((t) => `${t} ${pct(base!.table.byType[t]?.accuracy)} -> ${pct(tuned!.table.byType[t]?.accuracy)} (${base!.table.byType[t]?.questions ?? 0})`).join(', ');
-      details.push(`- focus ${focus}, ${describeVariant(variant)}: first-half tasks by inferred type ${JSON.stringify(adapter.trainedOn.taskTypes)}; second-half accuracy per type (questions): ${perType}; |v| = ${m.norm!.toFixed(3)}, pair accuracy after training ${pct(m.pairAccuracyAfter)}.`);
-      console.log(rows[rows.length - 1]);
+      for (const scale of scales) {
+        const [tuned] = await evaluate(manifests, {
+          vlm, answerer, memorizers: ['taskmem'], questions: 'second-half',
+          adapter: { vector: Float32Array.from(adapter.vector, (x) => x * scale), version: adapter.version, source: file },
+        });
+        const others = QUESTION_TYPES.filter((t) => t !== focus);
+        const f0 = accuracy(base!, [focus]), f1 = accuracy(tuned!, [focus]);
+        const o0 = accuracy(base!, others), o1 = accuracy(tuned!, others);
+        rows.push(`| ${focus} | ${describeVariant(variant)}${scale !== 1 ? `, vector x${scale}` : ''} | ${f0.questions} | ${pct(f0.accuracy)} | ${pct(f1.accuracy)} | **${points(f0.accuracy, f1.accuracy)}** | ${o0.questions} | ${pct(o0.accuracy)} | ${pct(o1.accuracy)} | **${points(o0.accuracy, o1.accuracy)}** | ${pct(base!.answerInMemory)} -> ${pct(tuned!.answerInMemory)} | ${base!.factPrecision?.toFixed(3)} -> ${tuned!.factPrecision?.toFixed(3)} | ${adapter.trainedOn.pairs} | ${m.lossBefore!.toFixed(3)} -> ${m.lossAfter!.toFixed(3)} | ${trainSeconds.toFixed(0)} |`);
+        const perType = QUESTION_TYPES.map((t) => `${t} ${pct(base!.table.byType[t]?.accuracy)} -> ${pct(tuned!.table.byType[t]?.accuracy)} (${base!.table.byType[t]?.questions ?? 0})`).join(', ');
+        details.push(`- focus ${focus}, ${describeVariant(variant)}${scale !== 1 ? `, vector x${scale}` : ''}: first-half tasks by inferred type ${JSON.stringify(adapter.trainedOn.taskTypes)}; second-half accuracy per type (questions): ${perType}; |v| = ${m.norm!.toFixed(3)}, pair accuracy after training ${pct(m.pairAccuracyAfter)}.`);
+        console.log(rows[rows.length - 1]);
+      }
     }
   }
 } finally {

@@ -51,6 +51,8 @@ export interface AdapterTrainOptions {
   confidence?: ConfidenceLimits | null;
   /** Weight of the chosen memories' likelihood beside the DPO loss (SteerTrainingOptions.chosenWeight). */
   chosenWeight?: number;
+  /** SPSA directions averaged per step (SteerTrainingOptions.directions). */
+  directions?: number;
   /**
    * Rounds of Phase Two on the same clips and questions (default 1). Each later round samples its
    * candidates under the vector the round before trained (on-policy: what the adapted model now
@@ -166,6 +168,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
         ...DEFAULT_STEER_TRAINING,
         steps: opts.steps ?? DEFAULT_STEER_TRAINING.steps,
         chosenWeight: opts.chosenWeight ?? DEFAULT_STEER_TRAINING.chosenWeight,
+        directions: opts.directions ?? DEFAULT_STEER_TRAINING.directions,
         seed: roundSeed,
         init: result?.vector,
         onStep: (s) => {

@@ -178,6 +178,8 @@ export interface SteerTrainingOptions {
   l2: number;
   /** Weight of the chosen memories' likelihood (chosenLikelihoodLoss) added to the DPO loss; 0 = DPO alone. */
   chosenWeight?: number;
+  /** SPSA directions averaged per step (SpsaOptions.directions; default 1), each on its own minibatch. */
+  directions?: number;
   maxNorm: number;
   seed: number;
   init?: Float32Array;
@@ -241,6 +243,7 @@ export async function trainSteer(model: PolicyModel, pairs: TrainingPair[], hidd
       steps: pairs.length ? opts.steps : 0,
       lr: opts.lr,
       perturbation: opts.perturbation,
+      directions: opts.directions,
       seed: opts.seed,
       maxNorm: opts.maxNorm,
       signal: opts.signal,

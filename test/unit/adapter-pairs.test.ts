@@ -227,4 +227,19 @@ describe('trainSteer with the chosen memories\' likelihood', () => {
     expect(chosenGain(alone.vector)).toBeLessThan(0);
     expect(chosenGain(withChosen.vector)).toBeGreaterThan(0);
   });
+
+  it('averages as many SPSA directions per step as asked, each probe pair scoring its minibatch', async () => {
+    const probesPerStep = async (directions: number | undefined) => {
+      const policy = new LinearPolicy();
+      let calls = 0;
+      const score = policy.completionLogProb.bind(policy);
+      policy.completionLogProb = (m, f, completion) => { calls++; return score(m, f, completion); };
+      const steps = 5;
+      await trainSteer(policy, [pair], 2, { ...DEFAULT_STEER_TRAINING, steps, batch: 1, directions, seed: 4 });
+      // Before and after training score the one pair once each (2 calls apiece); each probe scores it too.
+      return (calls - 4) / 2 / steps;
+    };
+    expect(await probesPerStep(undefined)).toBe(2);
+    expect(await probesPerStep(3)).toBe(6);
+  });
 });
