@@ -85,9 +85,11 @@ export interface AdapterHost {
   emit(type: string, detail: unknown): void;
 }
 
-const TRAINING_OPTION_KEYS = ['steps', 'candidates', 'batch', 'temperature', 'seed'];
+const TRAINING_OPTION_KEYS = ['steps', 'candidates', 'batch', 'directions', 'temperature', 'seed'];
 const isTrainingOptions = (v: unknown): v is AdapterTrainingOptions =>
-  isPlainObject(v) && Object.entries(v).every(([k, x]) => TRAINING_OPTION_KEYS.includes(k) && typeof x === 'number' && Number.isFinite(x) && x >= 0);
+  isPlainObject(v) && Object.entries(v).every(([k, x]) => TRAINING_OPTION_KEYS.includes(k) && typeof x === 'number' && Number.isFinite(x) && x >= 0)
+  // SPSA averages a whole number of directions, at least one.
+  && (v.directions === undefined || (Number.isInteger(v.directions) && (v.directions as number) >= 1));
 
 const toRecentTask = (t: TaskRecord): RecentTask => ({ type: t.type, question: t.question, askedAt: t.askedAt });
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
@@ -133,7 +135,7 @@ export class AdapterManager {
       readSetting(db, { key: ADAPTER_SETTING.auto, fallback: true, valid: isBoolean, expected: 'true or false' }),
       readSetting(db, { key: ADAPTER_SETTING.autoEvery, fallback: DEFAULT_AUTO_EVERY, valid: wholeNumber(1, 1_000_000), expected: 'a whole number of at least 1' }),
       readSetting(db, { key: ADAPTER_SETTING.recentClips, fallback: DEFAULT_RECENT_CLIPS, valid: wholeNumber(1, 1024), expected: 'a whole number from 1 to 1024' }),
-      readSetting<AdapterTrainingOptions>(db, { key: ADAPTER_SETTING.training, fallback: {}, valid: isTrainingOptions, expected: 'training options (steps, candidates, batch, temperature, seed as numbers)' }),
+      readSetting<AdapterTrainingOptions>(db, { key: ADAPTER_SETTING.training, fallback: {}, valid: isTrainingOptions, expected: 'training options (steps, candidates, batch, directions, temperature, seed as numbers)' }),
       readSetting(db, { key: ADAPTER_SETTING.resetAfter(spec), fallback: 0, valid: wholeNumber(0, Number.MAX_SAFE_INTEGER), expected: 'a version number' }),
       readSetting<number | null>(db, { key: ADAPTER_SETTING.pinned(spec), fallback: null, valid: (v): v is number | null => v === null || (Number.isInteger(v) && (v as number) > 0), expected: 'a version number or null' }),
     ] as const);

@@ -722,7 +722,7 @@ export class AgentController extends EventTarget {
     await this.adapter.setAutoEvery(n);
   }
 
-  /** Phase Two knobs (steps, candidates, batch, temperature, seed), stored with the settings. */
+  /** Phase Two knobs (steps, candidates, batch, directions, temperature, seed), stored with the settings. */
   async setAdapterTrainingOptions(options: AdapterTrainingOptions) {
     await this.init();
     await this.adapter.setTrainingOptions(options);

@@ -81,6 +81,7 @@ export async function runAdapterTraining(run: AdapterRun): Promise<AdapterRunRes
     ...DEFAULT_STEER_TRAINING,
     steps,
     batch: o.batch ?? DEFAULT_STEER_TRAINING.batch,
+    directions: o.directions ?? DEFAULT_STEER_TRAINING.directions,
     seed,
     init: run.init ?? undefined,
     signal,

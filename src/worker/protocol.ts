@@ -15,6 +15,8 @@ export interface AdapterTrainingOptions {
   candidates?: number;
   /** Pairs per SPSA step. */
   batch?: number;
+  /** SPSA directions averaged per step (each costs two loss evaluations). */
+  directions?: number;
   temperature?: number;
   seed?: number;
 }

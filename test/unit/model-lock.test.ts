@@ -157,6 +157,22 @@ describe('adapter training in the worker', () => {
     expect(progress.filter((p) => p.phase === 'train').map((p) => p.done)).toEqual([0, 1, 2, 3]);
   });
 
+  it('averages the SPSA directions the options ask for', async () => {
+    const logProbCalls = async (steps: number, directions?: number) => {
+      const model = new RecordingModel(outputs);
+      await runAdapterTraining({
+        policy: lockedPolicy(new ModelLock(), model), clips: [clip(0), clip(1)], tasks, hiddenSize: 4, init: null,
+        options: { steps, candidates: 2, batch: 2, directions }, signal: new AbortController().signal, onProgress: () => {},
+      });
+      return model.log.filter((c) => c.kind === 'logprob').length;
+    };
+    const fixed = await logProbCalls(0);
+    const one = (await logProbCalls(2)) - fixed;
+    expect(one).toBeGreaterThan(0);
+    expect((await logProbCalls(2, 1)) - fixed).toBe(one);
+    expect((await logProbCalls(2, 3)) - fixed).toBe(3 * one);
+  });
+
   it('throws an abort when cancelled mid-training, and says why when there is nothing to learn', async () => {
     const abort = new AbortController();
     const run = runAdapterTraining({
