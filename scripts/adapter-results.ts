@@ -72,7 +72,8 @@ const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name
 const describeVariant = (v: Variant) => {
   if (v.name === 'default') {
     const w = DEFAULT_STEER_TRAINING.chosenWeight;
-    return `default (${steps ?? DEFAULT_STEER_TRAINING.steps} steps, T ${DEFAULT_COLLECT.temperature}, instructed candidates${DEFAULT_COLLECT.confidence ? ', scored without unsure details' : ''}${DEFAULT_COLLECT.keyed ? ', reward keyed to named objects' : ''}, ${w ? `DPO + chosen likelihood weighted ${w}` : 'DPO alone'})`;
+    const d = DEFAULT_STEER_TRAINING.directions ?? 1;
+    return `default (${steps ?? DEFAULT_STEER_TRAINING.steps} steps of ${d} SPSA direction${d === 1 ? '' : 's'}, T ${DEFAULT_COLLECT.temperature}, instructed candidates${DEFAULT_COLLECT.confidence ? ', scored without unsure details' : ''}${DEFAULT_COLLECT.keyed ? ', reward keyed to named objects' : ''}, ${w ? `DPO + chosen likelihood weighted ${w}` : 'DPO alone'})`;
   }
   const parts: string[] = [];
   if (v.steps !== steps) parts.push(`${v.steps} steps`);

@@ -2,7 +2,7 @@
  * Trains TaskMem's steer adapter in Node on the questions asked in the FIRST half of each stream
  * (and only those), as the app does on-device from its task log (src/adapter/phase-two.ts).
  *
- *   npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--candidates K] [--seed S] [--rounds R]
+ *   npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--directions D] [--candidates K] [--seed S] [--rounds R]
  *
  * Then `npm run eval -- MANIFEST... --questions second-half --adapter ADAPTER.json` (and
  * `--adapter none`) scores the second half's questions with and without it.
@@ -198,17 +198,18 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
 
 async function main() {
   const args = process.argv.slice(2);
-  const valued = new Set(['--out', '--steps', '--candidates', '--seed', '--model', '--rounds']);
+  const valued = new Set(['--out', '--steps', '--directions', '--candidates', '--seed', '--model', '--rounds']);
   const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
   const manifests = args.filter((a, i) => !a.startsWith('--') && !valued.has(args[i - 1] ?? ''));
   const out = flag('out');
   if (!manifests.length || !out) {
-    console.error('usage: npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--candidates K] [--seed S] [--rounds R]');
+    console.error('usage: npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--directions D] [--candidates K] [--seed S] [--rounds R]');
     process.exit(2);
   }
   const adapter = await trainAdapter(manifests, {
     modelId: flag('model'),
     steps: flag('steps') ? Number(flag('steps')) : undefined,
+    directions: flag('directions') ? Number(flag('directions')) : undefined,
     candidates: flag('candidates') ? Number(flag('candidates')) : undefined,
     seed: flag('seed') ? Number(flag('seed')) : undefined,
     rounds: flag('rounds') ? Number(flag('rounds')) : undefined,
