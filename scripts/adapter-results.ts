@@ -11,6 +11,8 @@
  * steps instead of the default, chosenX = RPO's chosen-likelihood term weighted X beside DPO,
  * seedN = another seed for the candidates and SPSA directions (the spread of one setting),
  * directionsN = N SPSA directions averaged per step (N times the training's forward passes),
+ * strengthX = the trained vector stored and applied X times its size (directions1+strength1 is
+ * the default before 2026-12-01),
  * roundsN = N rounds of Phase Two, each later one sampling its candidates under the vector so far,
  * tX = candidates sampled at temperature X, keyed / unkeyed = the reward counts only details tied
  * to a named object, or every detail word, consensus = the reward counts only details the clip's
@@ -46,7 +48,7 @@ const steps = flag('steps') ? Number(flag('steps')) : undefined;
 // --scales 1,1.5,2: each trained vector is also evaluated multiplied by these factors (one training).
 const scales = (flag('scales') ?? '1').split(',').map(Number);
 if (scales.some((x) => !(x > 0))) throw new Error(`--scales takes positive factors, not '${flag('scales')}'`);
-interface Variant { name: string; rounds?: number; directions?: number; seed?: number; steps?: number; candidates?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; keyed?: boolean; instructed?: boolean; confidence?: ConfidenceLimits | null }
+interface Variant { name: string; rounds?: number; directions?: number; strength?: number; seed?: number; steps?: number; candidates?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; keyed?: boolean; instructed?: boolean; confidence?: ConfidenceLimits | null }
 // A variant is one modifier or several joined by '+' ("t0.7+confident").
 const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name) => {
   const v: Variant = { name, steps };
@@ -56,6 +58,7 @@ const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name
     else if (/^seed\d+$/.test(part)) v.seed = Number(part.slice(4));
     else if (/^rounds\d+$/.test(part)) v.rounds = Number(part.slice(6));
     else if (/^directions\d+$/.test(part)) v.directions = Number(part.slice(10));
+    else if (/^strength\d*\.?\d+$/.test(part)) v.strength = Number(part.slice(8));
     else if (/^candidates\d+$/.test(part)) v.candidates = Number(part.slice(10));
     else if (/^chosen\d*\.?\d+$/.test(part)) v.chosenWeight = Number(part.slice(6));
     else if (/^t\d*\.?\d+$/.test(part)) v.temperature = Number(part.slice(1));
@@ -65,7 +68,7 @@ const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name
     else if (part === 'plain') v.instructed = false;
     else if (part === 'confident') v.confidence = CANDIDATE_CONFIDENCE;
     else if (part === 'unfiltered') v.confidence = null;
-    else throw new Error(`unknown variant '${part}': default, stepsN, roundsN, directionsN, tX, chosenX, seedN, keyed, unkeyed, consensus, plain, confident or unfiltered (joined with +)`);
+    else throw new Error(`unknown variant '${part}': default, stepsN, roundsN, directionsN, strengthX, tX, chosenX, seedN, keyed, unkeyed, consensus, plain, confident or unfiltered (joined with +)`);
   }
   return v;
 });
@@ -73,14 +76,15 @@ const describeVariant = (v: Variant) => {
   if (v.name === 'default') {
     const w = DEFAULT_STEER_TRAINING.chosenWeight;
     const d = DEFAULT_STEER_TRAINING.directions ?? 1;
-    return `default (${steps ?? DEFAULT_STEER_TRAINING.steps} steps of ${d} SPSA direction${d === 1 ? '' : 's'}, T ${DEFAULT_COLLECT.temperature}, instructed candidates${DEFAULT_COLLECT.confidence ? ', scored without unsure details' : ''}${DEFAULT_COLLECT.keyed ? ', reward keyed to named objects' : ''}, ${w ? `DPO + chosen likelihood weighted ${w}` : 'DPO alone'})`;
+    return `default (${steps ?? DEFAULT_STEER_TRAINING.steps} steps of ${d} SPSA direction${d === 1 ? '' : 's'}, strength ${DEFAULT_STEER_TRAINING.strength ?? 1}, T ${DEFAULT_COLLECT.temperature}, instructed candidates${DEFAULT_COLLECT.confidence ? ', scored without unsure details' : ''}${DEFAULT_COLLECT.keyed ? ', reward keyed to named objects' : ''}, ${w ? `DPO + chosen likelihood weighted ${w}` : 'DPO alone'})`;
   }
   const parts: string[] = [];
   if (v.steps !== steps) parts.push(`${v.steps} steps`);
   if (v.candidates !== undefined) parts.push(`${v.candidates} candidates per clip`);
   if (v.temperature !== undefined) parts.push(`candidates at T ${v.temperature}`);
   if (v.seed !== undefined) parts.push(`seed ${v.seed}`);
-  if (v.directions !== undefined) parts.push(`${v.directions} SPSA directions per step`);
+  if (v.directions !== undefined) parts.push(`${v.directions} SPSA direction${v.directions === 1 ? '' : 's'} per step`);
+  if (v.strength !== undefined) parts.push(`vector stored at strength ${v.strength}`);
   if (v.rounds !== undefined) parts.push(`${v.rounds} rounds, each later one on candidates sampled under the vector so far`);
   if (v.chosenWeight !== undefined) parts.push(`chosen likelihood weighted ${v.chosenWeight}`);
   if (v.consensus) parts.push('consensus reward');
@@ -138,7 +142,7 @@ try {
     }
     for (const variant of variants) {
       const started = Date.now();
-      const adapter = await trainAdapter(manifests, { vlm, pairsCache, rounds: variant.rounds, directions: variant.directions, seed: variant.seed, steps: variant.steps, candidates: variant.candidates, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
+      const adapter = await trainAdapter(manifests, { vlm, pairsCache, rounds: variant.rounds, directions: variant.directions, strength: variant.strength, seed: variant.seed, steps: variant.steps, candidates: variant.candidates, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
       const trainSeconds = (Date.now() - started) / 1000;
       const file = join(dir, `adapter-${focus}-${variant.name}.json`);
       writeFileSync(file, JSON.stringify(adapter));

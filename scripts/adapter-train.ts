@@ -2,7 +2,7 @@
  * Trains TaskMem's steer adapter in Node on the questions asked in the FIRST half of each stream
  * (and only those), as the app does on-device from its task log (src/adapter/phase-two.ts).
  *
- *   npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--directions D] [--candidates K] [--seed S] [--rounds R]
+ *   npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--directions D] [--strength X] [--candidates K] [--seed S] [--rounds R]
  *
  * Then `npm run eval -- MANIFEST... --questions second-half --adapter ADAPTER.json` (and
  * `--adapter none`) scores the second half's questions with and without it.
@@ -53,6 +53,8 @@ export interface AdapterTrainOptions {
   chosenWeight?: number;
   /** SPSA directions averaged per step (SteerTrainingOptions.directions). */
   directions?: number;
+  /** Factor the trained vector is stored and applied at (SteerTrainingOptions.strength). */
+  strength?: number;
   /**
    * Rounds of Phase Two on the same clips and questions (default 1). Each later round samples its
    * candidates under the vector the round before trained (on-policy: what the adapted model now
@@ -169,6 +171,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
         steps: opts.steps ?? DEFAULT_STEER_TRAINING.steps,
         chosenWeight: opts.chosenWeight ?? DEFAULT_STEER_TRAINING.chosenWeight,
         directions: opts.directions ?? DEFAULT_STEER_TRAINING.directions,
+        strength: opts.strength ?? DEFAULT_STEER_TRAINING.strength,
         seed: roundSeed,
         init: result?.vector,
         onStep: (s) => {
@@ -198,18 +201,19 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
 
 async function main() {
   const args = process.argv.slice(2);
-  const valued = new Set(['--out', '--steps', '--directions', '--candidates', '--seed', '--model', '--rounds']);
+  const valued = new Set(['--out', '--steps', '--directions', '--strength', '--candidates', '--seed', '--model', '--rounds']);
   const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
   const manifests = args.filter((a, i) => !a.startsWith('--') && !valued.has(args[i - 1] ?? ''));
   const out = flag('out');
   if (!manifests.length || !out) {
-    console.error('usage: npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--directions D] [--candidates K] [--seed S] [--rounds R]');
+    console.error('usage: npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--directions D] [--strength X] [--candidates K] [--seed S] [--rounds R]');
     process.exit(2);
   }
   const adapter = await trainAdapter(manifests, {
     modelId: flag('model'),
     steps: flag('steps') ? Number(flag('steps')) : undefined,
     directions: flag('directions') ? Number(flag('directions')) : undefined,
+    strength: flag('strength') ? Number(flag('strength')) : undefined,
     candidates: flag('candidates') ? Number(flag('candidates')) : undefined,
     seed: flag('seed') ? Number(flag('seed')) : undefined,
     rounds: flag('rounds') ? Number(flag('rounds')) : undefined,

@@ -99,7 +99,8 @@ describe('the TaskMem adapter in the app', () => {
         el.setAttribute('clip-seconds', '2');
         await agent.updateComplete;
         // A small Phase Two (about 10 s here: prompts are preprocessed once and scored many times), stored as a setting.
-        await agent.controller.setAdapterTrainingOptions({ steps: 30, candidates: 3, batch: 3 });
+        // One SPSA direction per step (the default averages four): this test is about the app, not the fit.
+        await agent.controller.setAdapterTrainingOptions({ steps: 30, candidates: 3, batch: 3, directions: 1 });
         // Counts memories written while a training runs (the controller announces each one).
         const w = window as unknown as { __duringTraining: number };
         w.__duringTraining = 0;

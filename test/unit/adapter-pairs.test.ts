@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildPairs } from '../../src/adapter/pairs';
+import { vectorNorm } from '../../src/adapter/dpo';
 import { scoreCandidate, taskProfile } from '../../src/adapter/reward';
 import { CANDIDATE_CONFIDENCE, clipPromptOf, collectPairs, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, trainSteer, type PolicyModel, type TrainingPair } from '../../src/adapter/phase-two';
 import type { GenerateOptions, ScoredText } from '../../src/memorize/vlm';
@@ -229,7 +230,7 @@ describe('trainSteer with the chosen memories\' likelihood', () => {
   });
 
   it('averages as many SPSA directions per step as asked, each probe pair scoring its minibatch', async () => {
-    const probesPerStep = async (directions: number | undefined) => {
+    const probesPerStep = async (directions: number) => {
       const policy = new LinearPolicy();
       let calls = 0;
       const score = policy.completionLogProb.bind(policy);
@@ -239,7 +240,21 @@ describe('trainSteer with the chosen memories\' likelihood', () => {
       // Before and after training score the one pair once each (2 calls apiece); each probe scores it too.
       return (calls - 4) / 2 / steps;
     };
-    expect(await probesPerStep(undefined)).toBe(2);
+    expect(await probesPerStep(1)).toBe(2);
     expect(await probesPerStep(3)).toBe(6);
+  });
+
+  it('returns the trained vector times its strength, and divides a start vector by it so retraining does not compound it', async () => {
+    const opts = { ...DEFAULT_STEER_TRAINING, chosenWeight: 1, steps: 20, lr: 0.2, perturbation: 0.1, maxNorm: 3, l2: 0, seed: 4, directions: 2 };
+    const plain = await trainSteer(new LinearPolicy(), [pair], 2, { ...opts, strength: 1 });
+    const doubled = await trainSteer(new LinearPolicy(), [pair], 2, { ...opts, strength: 2 });
+    expect(vectorNorm(plain.vector)).toBeGreaterThan(0);
+    expect(Array.from(doubled.vector)).toEqual(Array.from(plain.vector, (x) => 2 * x));
+    expect(doubled.metrics.norm).toBeCloseTo(2 * plain.metrics.norm, 5);
+    // Zero steps from a stored vector give it back unchanged, and its loss is the loss before.
+    const again = await trainSteer(new LinearPolicy(), [pair], 2, { ...opts, strength: 2, steps: 0, maxNorm: 30, init: doubled.vector });
+    expect(Array.from(again.vector)).toEqual(Array.from(doubled.vector));
+    expect(again.metrics.lossBefore).toBeCloseTo(again.metrics.lossAfter, 6);
+    await expect(trainSteer(new LinearPolicy(), [pair], 2, { ...opts, strength: 0 })).rejects.toThrow(RangeError);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ModelLock } from '../../src/worker/model-lock';
 import { lockedPolicy, runAdapterTraining, NothingToLearnError } from '../../src/worker/adapter-training';
+import { DEFAULT_STEER_TRAINING } from '../../src/adapter/phase-two';
 import type { ClipPrompt, PolicyModel } from '../../src/adapter/phase-two';
 import type { AdapterProgress } from '../../src/worker/protocol';
 
@@ -167,10 +168,10 @@ describe('adapter training in the worker', () => {
       return model.log.filter((c) => c.kind === 'logprob').length;
     };
     const fixed = await logProbCalls(0);
-    const one = (await logProbCalls(2)) - fixed;
+    const one = (await logProbCalls(2, 1)) - fixed;
     expect(one).toBeGreaterThan(0);
-    expect((await logProbCalls(2, 1)) - fixed).toBe(one);
     expect((await logProbCalls(2, 3)) - fixed).toBe(3 * one);
+    expect((await logProbCalls(2)) - fixed).toBe(DEFAULT_STEER_TRAINING.directions! * one);
   });
 
   it('throws an abort when cancelled mid-training, and says why when there is nothing to learn', async () => {
