@@ -5,7 +5,7 @@
  * - evaluation: streams used only for the numbers we report. 7101-7200 are kept for measuring a
  *   setting already named on streams no comparison was run on: each set of 16 is run once
  *   (docs/adapter.md: 7101-7132 the old default, 7133-7164 the new setting beside it, 7165-7180
- *   the new default alone); the next unused set starts at 7181.
+ *   the new default alone, 7181-7188 its position focus); the next unused set starts at 7189.
  */
 export const TRAIN_SEED_BASE = 100_000;
 export const TUNING_SEEDS = Array.from({ length: 20 }, (_, i) => 1 + i);
