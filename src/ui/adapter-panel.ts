@@ -47,7 +47,9 @@ export class TmAdapterPanel extends LitElement {
     const p = this.adapter.progress;
     if (!p) return '';
     if (p.phase === 'collect') return p.total ? `sampling candidate memories: clip ${p.done} of ${p.total}` : 'preparing';
-    return `training step ${p.done} of ${p.total}${p.loss === null ? '' : ` · loss ${fixed(p.loss, 3)}`}`;
+    // The per-step figure is the SPSA objective (DPO loss + the chosen memories' likelihood term +
+    // the L2 pull), which can go below zero; the stored result reports the DPO loss alone.
+    return `training step ${p.done} of ${p.total}${p.loss === null ? '' : ` · objective ${fixed(p.loss, 3)}`}`;
   }
 
   private staleText() {

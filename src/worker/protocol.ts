@@ -26,7 +26,10 @@ export interface AdapterProgress {
   /** Clips sampled (collect) or SPSA steps taken (train) so far, of `total`. */
   done: number;
   total: number;
-  /** The latest step's DPO loss estimate; null while collecting. */
+  /**
+   * The latest step's training objective (DPO loss + the chosen memories' likelihood term + the L2
+   * pull; the likelihood term can make it negative); null while collecting.
+   */
   loss: number | null;
 }
 
