@@ -6,6 +6,8 @@
  *
  *   npm run adapter:results [-- --focus color,position --seeds 7001,...,7008 --minutes 6 --variants default,plain,steps360,t0.7 --steer-positions all|after-images --write]
  *
+ * --seeds-TYPE LIST (e.g. --seeds-position 7189-7204) gives one focus its own streams, so each focus
+ * can be measured on a set of streams no command has run that focus on.
  * --scales 1,1.5,2 also evaluates each trained vector multiplied by these factors (one training each).
  * --variants adds rows trained otherwise on the same streams (what was tried): stepsN = N SPSA
  * steps instead of the default, chosenX = RPO's chosen-likelihood term weighted X beside DPO,
@@ -43,6 +45,11 @@ const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}
 const focuses = (flag('focus') ?? 'color,position').split(',') as QuestionType[];
 const seedsFlag = flag('seeds');
 const seeds = seedsFlag ? parseSeedList(seedsFlag) : EVALUATION_SEEDS.slice(0, 8);
+const seedsOf = (focus: QuestionType) => (flag(`seeds-${focus}`) ? parseSeedList(flag(`seeds-${focus}`)!) : seeds);
+for (const a of args) {
+  const named = /^--seeds-(.+)$/.exec(a)?.[1];
+  if (named && !focuses.includes(named as QuestionType)) throw new Error(`${a}: ${named} is not among --focus ${focuses.join(',')}`);
+}
 const minutes = Number(flag('minutes') ?? 6);
 const steps = flag('steps') ? Number(flag('steps')) : undefined;
 // --scales 1,1.5,2: each trained vector is also evaluated multiplied by these factors (one training).
@@ -95,6 +102,10 @@ const describeVariant = (v: Variant) => {
   return parts.join(', ');
 };
 const RESULTS = 'docs/results.md';
+const describeSeeds = () => {
+  const lists = focuses.map((f) => seedsOf(f).join(', '));
+  return lists.every((l) => l === lists[0]) ? `Seeds ${lists[0]}` : focuses.map((f, i) => `${f}: seeds ${lists[i]}`).join('; ');
+};
 const START = '<!-- adapter:start (written by npm run adapter:results -- --write) -->';
 const END = '<!-- adapter:end -->';
 
@@ -127,7 +138,7 @@ const references: string[] = [];
 try {
   for (const focus of focuses) {
     const manifests: string[] = [];
-    for (const seed of seeds) manifests.push((await writeWorldStream({ seed, outDir: join(dir, `${focus}-${seed}`), minutes, focus, video: false, questionsPerMinute: 8 })).manifestPath);
+    for (const seed of seedsOf(focus)) manifests.push((await writeWorldStream({ seed, outDir: join(dir, `${focus}-${seed}`), minutes, focus, video: false, questionsPerMinute: 8 })).manifestPath);
     const [base] = await evaluate(manifests, { vlm, answerer, memorizers: ['taskmem'], questions: 'second-half' });
     // The reference: the same memorizer told in its prompt which detail to stress (no training).
     // It shows how far the model itself can move toward the focus; the adapter learns it from questions.
@@ -170,7 +181,7 @@ try {
 
 const block = [
   START,
-  `Seeds ${seeds.join(', ')} (${minutes}-minute world streams generated with \`--focus TYPE\`, 8 questions a minute), model \`${FIXTURE_MODEL_ID}\`, Node CPU, measured ${new Date().toISOString().slice(0, 10)}. The adapter is trained on the first half's questions only and applied from the middle of each stream; both columns score the same second-half questions with the same answerer.`,
+  `${describeSeeds()} (${minutes}-minute world streams generated with \`--focus TYPE\`, 8 questions a minute), model \`${FIXTURE_MODEL_ID}\`, Node CPU, measured ${new Date().toISOString().slice(0, 10)}. The adapter is trained on the first half's questions only and applied from the middle of each stream; both columns score the same second-half questions with the same answerer.`,
   '',
   '| focus | training | focused questions | accuracy without | with adapter | change (points) | other questions | accuracy without | with adapter | change (points) | answer in memory | fact precision | pairs | DPO loss | train s |',
   '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | --- | ---: |',
