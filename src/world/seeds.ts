@@ -3,10 +3,11 @@
  * - training: the fixture model's training streams (TRAIN_SEED_BASE + 0..N);
  * - tuning: streams we may look at while developing prompts, thresholds and the adapter;
  * - evaluation: streams used only for the numbers we report. 7101-7300 are kept for measuring a
- *   setting already named on streams no comparison was run on: each set of 16 is run once per
- *   focus (docs/adapter.md: 7101-7132 the old default, 7133-7164 the new setting beside it,
- *   7165-7180 the new default alone, 7181-7188 and 7189-7204 its position focus); the next unused
- *   set starts at 7205.
+ *   setting already named on streams no comparison was run on: each set of 16 measures one focus
+ *   with settings fixed before it was run (a rerun with the same settings repeats it exactly)
+ *   (docs/adapter.md: 7101-7132 the old default, 7133-7164 the new setting beside it, 7165-7180
+ *   the new default alone, 7181-7188 and 7189-7204 its position focus); the next unused set
+ *   starts at 7205.
  */
 export const TRAIN_SEED_BASE = 100_000;
 export const TUNING_SEEDS = Array.from({ length: 20 }, (_, i) => 1 + i);
