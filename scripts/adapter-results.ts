@@ -55,7 +55,7 @@ const steps = flag('steps') ? Number(flag('steps')) : undefined;
 // --scales 1,1.5,2: each trained vector is also evaluated multiplied by these factors (one training).
 const scales = (flag('scales') ?? '1').split(',').map(Number);
 if (scales.some((x) => !(x > 0))) throw new Error(`--scales takes positive factors, not '${flag('scales')}'`);
-interface Variant { name: string; rounds?: number; directions?: number; strength?: number; seed?: number; steps?: number; candidates?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; keyed?: boolean; instructed?: boolean; confidence?: ConfidenceLimits | null }
+interface Variant { name: string; rounds?: number; directions?: number; strength?: number; seed?: number; steps?: number; candidates?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; keyed?: boolean; askedEvents?: boolean; instructed?: boolean; confidence?: ConfidenceLimits | null }
 // A variant is one modifier or several joined by '+' ("t0.7+confident").
 const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name) => {
   const v: Variant = { name, steps };
@@ -72,10 +72,12 @@ const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name
     else if (part === 'consensus') v.consensus = true;
     else if (part === 'keyed') v.keyed = true;
     else if (part === 'unkeyed') v.keyed = false;
+    else if (part === 'asked') v.askedEvents = true;
+    else if (part === 'unasked') v.askedEvents = false;
     else if (part === 'plain') v.instructed = false;
     else if (part === 'confident') v.confidence = CANDIDATE_CONFIDENCE;
     else if (part === 'unfiltered') v.confidence = null;
-    else throw new Error(`unknown variant '${part}': default, stepsN, roundsN, directionsN, strengthX, tX, chosenX, seedN, keyed, unkeyed, consensus, plain, confident or unfiltered (joined with +)`);
+    else throw new Error(`unknown variant '${part}': default, stepsN, roundsN, directionsN, strengthX, tX, chosenX, seedN, keyed, unkeyed, asked, unasked, consensus, plain, confident or unfiltered (joined with +)`);
   }
   return v;
 });
@@ -96,6 +98,7 @@ const describeVariant = (v: Variant) => {
   if (v.chosenWeight !== undefined) parts.push(`chosen likelihood weighted ${v.chosenWeight}`);
   if (v.consensus) parts.push('consensus reward');
   if (v.keyed !== undefined) parts.push(v.keyed ? 'reward counts details tied to a named object' : 'reward counts every detail word');
+  if (v.askedEvents !== undefined) parts.push(v.askedEvents ? 'reward counts places only for the events recent place questions ask about, once per object' : 'reward counts every place tied to a named object');
   if (v.instructed === false) parts.push('candidates from the plain prompt only');
   if (v.confidence) parts.push('scored without unsure details');
   if (v.confidence === null) parts.push('scored as sampled');
@@ -153,7 +156,7 @@ try {
     }
     for (const variant of variants) {
       const started = Date.now();
-      const adapter = await trainAdapter(manifests, { vlm, pairsCache, rounds: variant.rounds, directions: variant.directions, strength: variant.strength, seed: variant.seed, steps: variant.steps, candidates: variant.candidates, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
+      const adapter = await trainAdapter(manifests, { vlm, pairsCache, rounds: variant.rounds, directions: variant.directions, strength: variant.strength, seed: variant.seed, steps: variant.steps, candidates: variant.candidates, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, askedEvents: variant.askedEvents, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
       const trainSeconds = (Date.now() - started) / 1000;
       const file = join(dir, `adapter-${focus}-${variant.name}.json`);
       writeFileSync(file, JSON.stringify(adapter));

@@ -45,6 +45,8 @@ export interface AdapterTrainOptions {
   consensus?: boolean;
   /** Reward only details tied to a named object (default DEFAULT_COLLECT's). */
   keyed?: boolean;
+  /** Count places only for the events recent place questions ask about (default DEFAULT_COLLECT's). */
+  askedEvents?: boolean;
   /** Sample candidates from prompts that ask to stress each detail (default DEFAULT_COLLECT's). */
   instructed?: boolean;
   /** Score candidates without the details the model was unsure of (default DEFAULT_COLLECT's; null = off). */
@@ -123,7 +125,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`rounds must be a whole number of at least 1, not ${opts.rounds}`);
   const taskTypes: Record<string, number> = {};
   let tasksUsed = 0, clipsUsed = 0, candidates = 0, pairsUsed = 0;
-  const collect: CollectOptions = { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates, temperature: opts.temperature ?? DEFAULT_COLLECT.temperature, consensus: opts.consensus ?? DEFAULT_COLLECT.consensus, keyed: opts.keyed ?? DEFAULT_COLLECT.keyed, instructed: opts.instructed ?? DEFAULT_COLLECT.instructed, confidence: opts.confidence === undefined ? DEFAULT_COLLECT.confidence : (opts.confidence ?? undefined), seed };
+  const collect: CollectOptions = { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates, temperature: opts.temperature ?? DEFAULT_COLLECT.temperature, consensus: opts.consensus ?? DEFAULT_COLLECT.consensus, keyed: opts.keyed ?? DEFAULT_COLLECT.keyed, askedEvents: opts.askedEvents ?? DEFAULT_COLLECT.askedEvents, instructed: opts.instructed ?? DEFAULT_COLLECT.instructed, confidence: opts.confidence === undefined ? DEFAULT_COLLECT.confidence : (opts.confidence ?? undefined), seed };
   try {
     const streams = manifestPaths.map((path) => {
       const manifest = loadManifest(path);

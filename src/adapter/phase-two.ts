@@ -88,6 +88,8 @@ export interface CollectOptions {
   consensus?: boolean;
   /** Count only details tied to a named object (reward.ts, `keyed`). */
   keyed?: boolean;
+  /** Count places only for the events recent place questions ask about (reward.ts, `askedEvents`). */
+  askedEvents?: boolean;
   /** Sample candidates from prompts that ask to stress each detail in turn (candidatePrompt). */
   instructed?: boolean;
   /**
@@ -150,7 +152,7 @@ export async function collectPairs(model: PolicyModel, clips: ClipPrompt[], task
     candidates += texts.length;
     const scored = texts.map((text, k) => ({
       text,
-      reward: scoreCandidate(profile, text, { keyed: opts.keyed, ...(opts.consensus ? { consensus: { others: texts.filter((_, j) => j !== k) } } : {}) }).reward,
+      reward: scoreCandidate(profile, text, { keyed: opts.keyed, askedEvents: opts.askedEvents, ...(opts.consensus ? { consensus: { others: texts.filter((_, j) => j !== k) } } : {}) }).reward,
     }));
     const built = buildPairs(scored, { minMargin: opts.minMargin, maxPairs: opts.maxPairsPerClip });
     if (!built.length) tiedClips++;

@@ -27,6 +27,9 @@
  *    which object it was.
  * With `keyed`, colour, shape, position and label details count only when tied to a named object
  * in the same clause (DetailCounts.keyed): questions name the object they ask about.
+ * With `askedEvents`, a place counts only as the answer to an event recent place questions name
+ * ("Where did KIWI appear?"): once per object and event, and not at all for an object given two
+ * places for the same event.
  * The cap keeps one detail-heavy sentence from outscoring a memory that covers several needs.
  */
 import { BUILTIN_QUESTION_TYPES } from '../eval/manifest';
@@ -72,6 +75,15 @@ export interface ScoreOptions {
    * written, not because its colour was left out (docs/adapter.md).
    */
   keyed?: boolean;
+  /**
+   * Count places only as answers to the events recent place questions ask about: in a clause that
+   * names an object and states one of the events ("appear", "move") those questions name, the
+   * clause's last place ("moves from left to top" answers "where did it move to?" with "top"). A
+   * label given two different places for the same event in one memory counts for neither: one of
+   * them is invented, and the answerer cannot tell which (docs/adapter.md, 2026-12-01). Without
+   * place questions that name a known event, places count as `keyed` says.
+   */
+  askedEvents?: boolean;
 }
 
 export type RewardOptions = ProfileOptions & ScoreOptions;
@@ -91,6 +103,8 @@ export interface DetailCounts {
    * clauses that give a label with both a colour and a shape ("the label of the red square").
    */
   keyed: { color: number; shape: number; position: number; label: number };
+  /** Places stated for named objects' events: event lemma ("appear", "move") -> label -> places given. */
+  placed: Map<string, Map<string, Set<string>>>;
 }
 
 export interface RewardBreakdown {
@@ -129,6 +143,16 @@ const EVENT_WORDS = new Set([
   'move', 'moves', 'moved', 'turn', 'turns', 'turned',
 ]);
 
+/** Lemma of an event word, so "appeared" in a memory matches "appear" in a question. */
+function eventLemma(word: string): string | undefined {
+  const w = word.toLowerCase();
+  if (!EVENT_WORDS.has(w)) return undefined;
+  return EVENT_LEMMAS.find((lemma) => w.startsWith(lemma.replace(/e$/, '')));
+}
+
+// Longest first: "disappear" must not be read as "appear".
+const EVENT_LEMMAS = ['disappear', 'appear', 'enter', 'arrive', 'leave', 'exit', 'move', 'turn'];
+
 function words(text: string): string[] {
   return text.split(/[^A-Za-z0-9]+/).filter((w) => w.length > 0);
 }
@@ -147,18 +171,19 @@ export function labelsIn(text: string): string[] {
   return [...new Set(words(text).filter(isLabel))];
 }
 
-function countPositions(ws: string[]): number {
-  let n = 0;
+/** Position phrases in order ("top left" is one; "upper"/"lower" read as "top"/"bottom"). */
+function positionPhrases(ws: string[]): string[] {
+  const out: string[] = [];
   for (let i = 0; i < ws.length; i++) {
     const w = ws[i].toLowerCase();
     if (VERTICAL.has(w) && i + 1 < ws.length && HORIZONTAL.has(ws[i + 1].toLowerCase())) {
-      n++;
+      out.push(`${w === 'upper' ? 'top' : w === 'lower' ? 'bottom' : w} ${ws[i + 1].toLowerCase()}`);
       i++;
     } else if (POSITION_WORDS.has(w)) {
-      n++;
+      out.push(w === 'centre' || w === 'middle' ? 'center' : w);
     }
   }
-  return n;
+  return out;
 }
 
 /** Detail words are compared case-blind, labels exactly. */
@@ -174,6 +199,7 @@ export function countDetails(text: string, keep: (word: string) => boolean = () 
   let position = 0;
   let labeledEvents = 0;
   const keyed = { color: 0, shape: 0, position: 0, label: 0 };
+  const placed: DetailCounts['placed'] = new Map();
   for (const clause of text.split(/[;.!?\n]+/)) {
     const all = words(clause);
     const cw = all.filter(keep);
@@ -187,7 +213,19 @@ export function countDetails(text: string, keep: (word: string) => boolean = () 
       if (COLOR_WORDS.has(lower)) c++;
       else if (SHAPE_WORDS.has(lower) || SHAPE_WORDS.has(singular(lower))) s++;
     }
-    const p = countPositions(cw);
+    const places = positionPhrases(cw);
+    const p = places.length;
+    if (l > 0 && p > 0) {
+      for (const lemma of new Set(all.map(eventLemma).filter((x) => x !== undefined))) {
+        const byLabel = placed.get(lemma) ?? new Map<string, Set<string>>();
+        placed.set(lemma, byLabel);
+        for (const name of cw.filter(isLabel)) {
+          const set = byLabel.get(name) ?? new Set<string>();
+          set.add(places[places.length - 1]!);
+          byLabel.set(name, set);
+        }
+      }
+    }
     color += c;
     shape += s;
     label += l;
@@ -198,10 +236,18 @@ export function countDetails(text: string, keep: (word: string) => boolean = () 
     keyed.label += Math.min(l, c, s);
     if (l > 0 && all.some((w) => EVENT_WORDS.has(w.toLowerCase()))) labeledEvents++;
   }
-  return { color, shape, label, position, labeledEvents, labels: labelsIn(text).filter(keep), keyed };
+  return { color, shape, label, position, labeledEvents, labels: labelsIn(text).filter(keep), keyed, placed };
 }
 
-function detailCount(c: DetailCounts, type: DetailType, keyed: boolean): number {
+/** Objects given exactly one place for an event the tasks ask about (contradicted ones count for nothing). */
+function askedPlaces(c: DetailCounts, events: ReadonlySet<string>): number {
+  let n = 0;
+  for (const lemma of events) for (const set of c.placed.get(lemma)?.values() ?? []) if (set.size === 1) n++;
+  return n;
+}
+
+function detailCount(c: DetailCounts, type: DetailType, keyed: boolean, events?: ReadonlySet<string>): number {
+  if (type === 'position' && events?.size) return askedPlaces(c, events);
   switch (type) {
     case 'color':
     case 'shape':
@@ -226,6 +272,8 @@ export interface TaskProfile {
   weights: Record<DetailType, number>;
   /** Tasks whose question names a label: each one's share of the (decayed) total, and those labels. */
   entityTasks: { share: number; labels: Set<string> }[];
+  /** Event lemmas ("appear", "move") that recent place questions name. */
+  placeEvents: Set<string>;
 }
 
 export function taskProfile(tasks: readonly RecentTask[], opts: ProfileOptions = {}): TaskProfile {
@@ -233,14 +281,16 @@ export function taskProfile(tasks: readonly RecentTask[], opts: ProfileOptions =
   const total = w.reduce((a, b) => a + b, 0);
   const weights = Object.fromEntries(DETAIL_TYPES.map((t) => [t, 0])) as Record<DetailType, number>;
   const entityTasks: TaskProfile['entityTasks'] = [];
-  if (total <= 0) return { weights, entityTasks };
+  const placeEvents = new Set<string>();
+  if (total <= 0) return { weights, entityTasks, placeEvents };
   tasks.forEach((task, i) => {
     const share = w[i] / total;
     if ((DETAIL_TYPES as readonly string[]).includes(task.type)) weights[task.type as DetailType] += share;
     const labels = new Set(labelsIn(task.question));
     if (labels.size > 0) entityTasks.push({ share, labels });
+    if (task.type === 'position') for (const w of words(task.question)) { const lemma = eventLemma(w); if (lemma) placeEvents.add(lemma); }
   });
-  return { weights, entityTasks };
+  return { weights, entityTasks, placeEvents };
 }
 
 /** Scores one candidate against a profile built by taskProfile. */
@@ -252,7 +302,7 @@ export function scoreCandidate(profile: TaskProfile, text: string, opts: ScoreOp
   for (const type of DETAIL_TYPES) {
     const cap = opts.caps?.[type] ?? DEFAULT_CAP;
     if (!(cap > 0)) throw new RangeError(`cap for ${type} must be positive, got ${cap}`);
-    counts[type] = detailCount(details, type, !!opts.keyed);
+    counts[type] = detailCount(details, type, !!opts.keyed, opts.askedEvents ? profile.placeEvents : undefined);
     terms[type] = (profile.weights[type] * Math.min(counts[type], cap)) / cap;
     reward += terms[type];
   }

@@ -18,6 +18,7 @@ describe('countDetails', () => {
     expect(c).toEqual({
       color: 1, shape: 1, label: 2, position: 2, labeledEvents: 2, labels: ['KIWI', 'BOLT'],
       keyed: { color: 1, shape: 1, position: 2, label: 1 },
+      placed: new Map([['appear', new Map([['KIWI', new Set(['top left'])]])], ['move', new Map([['BOLT', new Set(['center'])]])]]),
     });
     const d = countDetails('KIWI, a small blue square, turns green; a pink ring leaves from bottom right. Nothing changes.');
     expect(d).toMatchObject({ color: 3, shape: 2, label: 1, position: 1, labeledEvents: 1 });
@@ -71,6 +72,49 @@ describe('keyed reward', () => {
     expect(score(unnamed, false)).toBeGreaterThan(score(named, false));
     expect(score(named, true)).toBeGreaterThan(score(unnamed, true));
     expect(score(unnamed, true)).toBe(0);
+  });
+});
+
+describe('asked-events reward', () => {
+  const tasks: RecentTask[] = [
+    { type: 'position', question: 'Where did KIWI appear?' },
+    { type: 'position', question: 'Where did BOLT move to?' },
+  ];
+  const profile = taskProfile(tasks);
+  const places = (text: string, askedEvents = true) => scoreCandidate(profile, text, { keyed: true, askedEvents }).counts.position;
+
+  it('reads which events the place questions ask about', () => {
+    expect(profile.placeEvents).toEqual(new Set(['appear', 'move']));
+    expect(taskProfile([{ type: 'color', question: 'What color did KIWI turn after it appeared?' }]).placeEvents.size).toBe(0);
+  });
+
+  it('counts the place of an asked event once per object, and the destination of a move', () => {
+    expect(places('KIWI appears at top left; ZED appeared at center.')).toBe(2);
+    expect(places('BOLT moves from left to bottom right.')).toBe(1);
+    // The same place said twice is one answer, not two.
+    expect(places('KIWI appears at top left. A red circle labeled KIWI appears at top left.')).toBe(1);
+    expect(countDetails('BOLT moves from left to bottom right.').placed.get('move')).toEqual(new Map([['BOLT', new Set(['bottom right'])]]));
+  });
+
+  it('gives no place questions ask about to clauses that answer none of them', () => {
+    // "Where did X appear/move to?" is not answered by where something left, stayed, or an unnamed shape appeared.
+    const idle = 'KIWI leaves from top left; Nothing changes; ZED stays at center; a red ring appears at right.';
+    expect(places(idle)).toBe(0);
+    expect(places(idle, false)).toBe(2);
+    // "disappears" is not "appears".
+    expect(places('KIWI disappears at left.')).toBe(0);
+  });
+
+  it('counts an object given two places for the same event for neither', () => {
+    const contradicted = 'A large square labeled IRIS appears at bottom right. A purple square labeled IRIS appears at top right.';
+    expect(places(contradicted)).toBe(0);
+    expect(places(contradicted, false)).toBe(2);
+    expect(places(`${contradicted} KIWI appears at left.`)).toBe(1);
+  });
+
+  it('falls back to keyed places when no place question names a known event', () => {
+    const where = taskProfile([{ type: 'position', question: 'Where is KIWI now?' }]);
+    expect(scoreCandidate(where, 'KIWI stays at top left.', { keyed: true, askedEvents: true }).counts.position).toBe(1);
   });
 });
 
