@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildPairs } from '../../src/adapter/pairs';
 import { vectorNorm } from '../../src/adapter/dpo';
-import { scoreCandidate, taskProfile } from '../../src/adapter/reward';
+import { scoreCandidate, taskProfile, type RecentTask } from '../../src/adapter/reward';
 import { CANDIDATE_CONFIDENCE, clipPromptOf, collectPairs, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, trainSteer, type PolicyModel, type TrainingPair } from '../../src/adapter/phase-two';
 import type { GenerateOptions, ScoredText } from '../../src/memorize/vlm';
 import { scoredFromMarked } from './scored-text';
@@ -141,6 +141,24 @@ describe('collectPairs with instructed candidates', () => {
     expect(keyed.pairs[0]!.chosen).toBe('KIWI, a red circle, appears.');
     const unkeyed = await collectPairs(new ColourLister(), [clipPromptOf(clip, [], 1)], tasks, { ...DEFAULT_COLLECT, keyed: false });
     expect(unkeyed.pairs[0]!.chosen).toBe('A red circle, a blue cross and a green ring appear.');
+  });
+
+  /** Stressing position, says where objects left and stayed; stressing labels, where one appeared. */
+  class PlaceTeller extends InstructionFollower {
+    override async generate(messages: ChatMessage[]) {
+      const prompt = lastText(messages);
+      if (prompt.includes('Stress position.')) return 'KIWI leaves from top left; ZED stays at center.';
+      if (prompt.includes('Stress label.')) return 'KIWI appears at top.';
+      return 'Something appears.';
+    }
+  }
+
+  it('with askedEvents, prefers the memory that answers the events the place questions ask about', async () => {
+    const placeTasks: RecentTask[] = [{ type: 'position', question: 'Where did KIWI appear?' }];
+    const plain = await collectPairs(new PlaceTeller(), [clipPromptOf(clip, [], 1)], placeTasks, DEFAULT_COLLECT);
+    expect(plain.pairs[0]!.chosen).toBe('KIWI leaves from top left; ZED stays at center.');
+    const asked = await collectPairs(new PlaceTeller(), [clipPromptOf(clip, [], 1)], placeTasks, { ...DEFAULT_COLLECT, askedEvents: true });
+    expect(asked.pairs[0]!.chosen).toBe('KIWI appears at top.');
   });
 
   it('draws every candidate with its own seed, fixed by clip, candidate and CollectOptions.seed', async () => {
