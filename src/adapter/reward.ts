@@ -143,15 +143,15 @@ const EVENT_WORDS = new Set([
   'move', 'moves', 'moved', 'turn', 'turns', 'turned',
 ]);
 
+// Every EVENT_WORDS entry starts with its lemma less a final "e" ("moved": "mov").
+const EVENT_LEMMAS = ['disappear', 'appear', 'enter', 'arrive', 'leave', 'exit', 'move', 'turn'];
+
 /** Lemma of an event word, so "appeared" in a memory matches "appear" in a question. */
 function eventLemma(word: string): string | undefined {
   const w = word.toLowerCase();
   if (!EVENT_WORDS.has(w)) return undefined;
   return EVENT_LEMMAS.find((lemma) => w.startsWith(lemma.replace(/e$/, '')));
 }
-
-// Longest first: "disappear" must not be read as "appear".
-const EVENT_LEMMAS = ['disappear', 'appear', 'enter', 'arrive', 'leave', 'exit', 'move', 'turn'];
 
 function words(text: string): string[] {
   return text.split(/[^A-Za-z0-9]+/).filter((w) => w.length > 0);

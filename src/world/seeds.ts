@@ -6,8 +6,8 @@
  *   setting already named on streams no comparison was run on: each set of 16 measures one focus
  *   with settings fixed before it was run (a rerun with the same settings repeats it exactly)
  *   (docs/adapter.md: 7101-7132 the old default, 7133-7164 the new setting beside it, 7165-7180
- *   the new default alone, 7181-7188 and 7189-7204 its position focus); the next unused set
- *   starts at 7205.
+ *   the new default alone, 7181-7188 and 7189-7204 its position focus, 7205-7220 position with
+ *   candidates scored without unsure details beside it); the next unused set starts at 7221.
  */
 export const TRAIN_SEED_BASE = 100_000;
 export const TUNING_SEEDS = Array.from({ length: 20 }, (_, i) => 1 + i);
