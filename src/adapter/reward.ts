@@ -215,8 +215,9 @@ export function countDetails(text: string, keep: (word: string) => boolean = () 
     }
     const places = positionPhrases(cw);
     const p = places.length;
+    const events = new Set(all.map(eventLemma).filter((x) => x !== undefined));
     if (l > 0 && p > 0) {
-      for (const lemma of new Set(all.map(eventLemma).filter((x) => x !== undefined))) {
+      for (const lemma of events) {
         const byLabel = placed.get(lemma) ?? new Map<string, Set<string>>();
         placed.set(lemma, byLabel);
         for (const name of cw.filter(isLabel)) {
@@ -234,7 +235,7 @@ export function countDetails(text: string, keep: (word: string) => boolean = () 
     keyed.shape += Math.min(l, s);
     keyed.position += Math.min(l, p);
     keyed.label += Math.min(l, c, s);
-    if (l > 0 && all.some((w) => EVENT_WORDS.has(w.toLowerCase()))) labeledEvents++;
+    if (l > 0 && events.size > 0) labeledEvents++;
   }
   return { color, shape, label, position, labeledEvents, labels: labelsIn(text).filter(keep), keyed, placed };
 }
@@ -288,7 +289,7 @@ export function taskProfile(tasks: readonly RecentTask[], opts: ProfileOptions =
     if ((DETAIL_TYPES as readonly string[]).includes(task.type)) weights[task.type as DetailType] += share;
     const labels = new Set(labelsIn(task.question));
     if (labels.size > 0) entityTasks.push({ share, labels });
-    if (task.type === 'position') for (const w of words(task.question)) { const lemma = eventLemma(w); if (lemma) placeEvents.add(lemma); }
+    if (task.type === 'position') for (const word of words(task.question)) { const lemma = eventLemma(word); if (lemma) placeEvents.add(lemma); }
   });
   return { weights, entityTasks, placeEvents };
 }
