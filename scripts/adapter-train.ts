@@ -114,6 +114,14 @@ function collectionKey(path: string, modelId: string, collect: CollectOptions): 
   return JSON.stringify([path, modelId, settings, samplingVector ? fnv1a(Array.from(samplingVector).join(',')) : null]);
 }
 
+/** DEFAULT_COLLECT with every option the caller set; `confidence: null` turns the cut off. */
+export function collectOptions(opts: AdapterTrainOptions, seed: number): CollectOptions {
+  const { candidates, temperature, consensus, keyed, askedEvents, instructed } = opts;
+  const set = Object.fromEntries(Object.entries({ candidates, temperature, consensus, keyed, askedEvents, instructed }).filter(([, v]) => v !== undefined));
+  const confidence = opts.confidence === undefined ? DEFAULT_COLLECT.confidence : (opts.confidence ?? undefined);
+  return { ...DEFAULT_COLLECT, ...set, confidence, seed };
+}
+
 export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOptions = {}): Promise<AdapterFileJson> {
   const log = opts.log ?? (() => {});
   const spec = getModelSpec(opts.modelId ?? FIXTURE_MODEL_ID);
@@ -125,7 +133,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`rounds must be a whole number of at least 1, not ${opts.rounds}`);
   const taskTypes: Record<string, number> = {};
   let tasksUsed = 0, clipsUsed = 0, candidates = 0, pairsUsed = 0;
-  const collect: CollectOptions = { ...DEFAULT_COLLECT, candidates: opts.candidates ?? DEFAULT_COLLECT.candidates, temperature: opts.temperature ?? DEFAULT_COLLECT.temperature, consensus: opts.consensus ?? DEFAULT_COLLECT.consensus, keyed: opts.keyed ?? DEFAULT_COLLECT.keyed, askedEvents: opts.askedEvents ?? DEFAULT_COLLECT.askedEvents, instructed: opts.instructed ?? DEFAULT_COLLECT.instructed, confidence: opts.confidence === undefined ? DEFAULT_COLLECT.confidence : (opts.confidence ?? undefined), seed };
+  const collect = collectOptions(opts, seed);
   try {
     const streams = manifestPaths.map((path) => {
       const manifest = loadManifest(path);

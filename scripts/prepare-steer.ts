@@ -11,7 +11,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { addSteerInput, allowPerPositionSteer, summarizeDecoder } from '../src/adapter/steer-graph';
+import { prepareDecoder } from '../src/adapter/steer-graph';
 
 export interface PrepareResult {
   file: string;
@@ -34,17 +34,10 @@ export function prepareModelDir(dir: string, opts: { layer?: number; hidden?: nu
   if (!files.length) throw new Error(`no onnx/decoder_model_merged*.onnx in ${dir}`);
   return files.map((f) => {
     const path = join(onnxDir, f);
-    const bytes = readFileSync(path);
-    if (summarizeDecoder(bytes).inputs.some((i) => i.name === 'steer')) {
-      // Prepared before the input took positions: re-declare it, keeping everything else.
-      const upgraded = allowPerPositionSteer(bytes);
-      if (!upgraded) return { file: f, status: 'already-prepared' };
-      writeFileSync(path, upgraded);
-      return { file: f, status: 'upgraded' };
-    }
-    const { model, info } = addSteerInput(bytes, { layer, hiddenSize: hidden });
-    writeFileSync(path, model);
-    return { file: f, status: 'patched', tensor: info.tensor, method: info.method };
+    // One that was prepared before the input took positions is re-declared, keeping everything else.
+    const { status, model, info } = prepareDecoder(readFileSync(path), { layer, hiddenSize: hidden });
+    if (model) writeFileSync(path, model);
+    return { file: f, status, tensor: info?.tensor, method: info?.method };
   });
 }
 

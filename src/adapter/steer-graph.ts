@@ -176,8 +176,14 @@ const SKIP_NORM_BIAS_INDEX: Record<string, number> = {
  * [hiddenSize], or per position where the graph allows it (SteerInfo.perPosition; `perPosition:
  * false` declares the fixed [hiddenSize] shape instead). Throws with a clear message when the graph's layer structure is not recognised.
  */
-export function addSteerInput(model: Uint8Array, opts: { layer: number; hiddenSize: number; perPosition?: boolean }): { model: Uint8Array; info: SteerInfo } {
-  const { modelFields, graphField, graphFields, nodes, inputs } = splitModel(model);
+export function addSteerInput(model: Uint8Array, opts: SteerSite): { model: Uint8Array; info: SteerInfo } {
+  return addSteerToParts(splitModel(model), opts);
+}
+
+interface SteerSite { layer: number; hiddenSize: number; perPosition?: boolean }
+type ModelParts = ReturnType<typeof splitModel>;
+
+function addSteerToParts({ modelFields, graphField, graphFields, nodes, inputs }: ModelParts, opts: SteerSite): { model: Uint8Array; info: SteerInfo } {
   if (inputs.some((i) => i.name === STEER_INPUT)) throw new Error(`the model already has a '${STEER_INPUT}' input`);
   const numLayers = Math.max(-1, ...nodes.map((n) => n.layer ?? -1)) + 1;
   if (numLayers === 0) throw new Error('no decoder layers found (expected node names like /model/layers.N/...)');
@@ -264,7 +270,10 @@ function steerMetadata(info: SteerInfo): Uint8Array {
  * is nothing to do (already per-position, or a skip-norm bias, which cannot take positions).
  */
 export function allowPerPositionSteer(model: Uint8Array): Uint8Array | null {
-  const { modelFields, graphField, graphFields, metadata } = splitModel(model);
+  return upgradeParts(splitModel(model));
+}
+
+function upgradeParts({ modelFields, graphField, graphFields, metadata }: ModelParts): Uint8Array | null {
   const meta = metadata.find((m) => m.key === STEER_METADATA_KEY);
   if (!meta) throw new Error(`the model has no '${STEER_INPUT}' input to upgrade`);
   const info = JSON.parse(meta.value) as SteerInfo;
@@ -276,4 +285,19 @@ export function allowPerPositionSteer(model: Uint8Array): Uint8Array | null {
     .map((f) => (f === graphField ? lenField(MODEL_GRAPH, graph) : f.raw));
   parts.push(steerMetadata({ ...info, perPosition: true }));
   return concatBytes(parts);
+}
+
+/**
+ * What `npm run prepare-steer` does to one decoder file, reading it once (a real decoder is
+ * gigabytes): adds the steer input, upgrades one declared [hiddenSize] to take positions, or
+ * leaves a prepared one alone (`model` is then absent).
+ */
+export function prepareDecoder(model: Uint8Array, site: SteerSite): { status: 'patched' | 'upgraded' | 'already-prepared'; model?: Uint8Array; info?: SteerInfo } {
+  const parts = splitModel(model);
+  if (parts.inputs.some((i) => i.name === STEER_INPUT)) {
+    const upgraded = upgradeParts(parts);
+    return upgraded ? { status: 'upgraded', model: upgraded } : { status: 'already-prepared' };
+  }
+  const added = addSteerToParts(parts, site);
+  return { status: 'patched', ...added };
 }

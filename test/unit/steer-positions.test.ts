@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { addSteerInput, allowPerPositionSteer, summarizeDecoder } from '../../src/adapter/steer-graph';
+import { addSteerInput, allowPerPositionSteer, prepareDecoder, summarizeDecoder } from '../../src/adapter/steer-graph';
 import { concatBytes, lenField, stringField, varintField } from '../../src/adapter/protobuf-wire';
 import { bindSteer } from '../../src/memorize/steer-binding';
 
@@ -64,6 +64,18 @@ describe('per-position steer input', () => {
     expect(summarizeDecoder(upgraded).steer).toMatchObject({ method: 'add', perPosition: true, layer: 0, hiddenSize: H });
     (await hidden(upgraded, rows)).forEach((h, i) => expect(h).toBeCloseTo(plain[i] + 1, 5));
     expect(allowPerPositionSteer(upgraded)).toBeNull();
+  });
+
+  it('prepares a plain decoder, upgrades a fixed-shape one and leaves a prepared one alone, each as the separate steps do', () => {
+    const site = { layer: 0, hiddenSize: H };
+    const patched = prepareDecoder(unfusedDecoder(), site);
+    expect(patched.status).toBe('patched');
+    expect(patched.model).toEqual(addSteerInput(unfusedDecoder(), site).model);
+    expect(patched.info).toMatchObject({ method: 'add', perPosition: true, layer: 0 });
+    const fixed = addSteerInput(unfusedDecoder(), { ...site, perPosition: false }).model;
+    const upgraded = prepareDecoder(fixed, site);
+    expect(upgraded).toEqual({ status: 'upgraded', model: allowPerPositionSteer(fixed) });
+    expect(prepareDecoder(upgraded.model!, site)).toEqual({ status: 'already-prepared' });
   });
 });
 
