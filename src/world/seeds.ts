@@ -7,7 +7,9 @@
  *   with settings fixed before it was run (a rerun with the same settings repeats it exactly)
  *   (docs/adapter.md: 7101-7132 the old default, 7133-7164 the new setting beside it, 7165-7180
  *   the new default alone, 7181-7188 and 7189-7204 its position focus, 7205-7220 position with
- *   candidates scored without unsure details beside it); the next unused set starts at 7221.
+ *   candidates scored without unsure details beside it, 7221-7236 shape, 7237-7252 label,
+ *   7253-7268 count and 7269-7284 order, each focus with the default); the next unused set
+ *   starts at 7285.
  */
 export const TRAIN_SEED_BASE = 100_000;
 export const TUNING_SEEDS = Array.from({ length: 20 }, (_, i) => 1 + i);
