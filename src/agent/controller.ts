@@ -569,20 +569,29 @@ export class AgentController extends EventTarget {
         this.changed();
         try {
           const result = await client.memorize(clip, this.adapter.memorizeVersion, this.adapter.recentClipCount);
-          if (this.isForgotten(clip)) {
-            // Forgotten while the model was writing it: never stored, and out of the training buffer.
+          // Forgotten or deleted while the model was writing it: never stored, and out of the training buffer.
+          const drop = async () => {
             const key: [string, number] = [clip.streamId, clip.clipIndex];
             await client.forgetClips([key]).catch(() => undefined);
             await this.adapter.onForgotten({ memoryKeys: [key], taskIds: [], staleVersions: [] });
+          };
+          if (this.isForgotten(clip)) {
+            await drop();
           } else if (result.ok) {
             const thumb = await thumbnailOf(clip.frames[clip.frames.length - 1]).catch(() => undefined);
             const text = this.protection.redacted(result.memory.text);
             const memory: StoredMemory = { ...result.memory, text, createdAt: Date.now(), thumbnail: thumb, embedding: embedText(text) };
+            let stored: boolean;
             try {
-              await repo.putMemory(this.db!, memory);
+              // Checked again inside the write: a deletion may have started while the thumbnail was made.
+              stored = await repo.putLiveMemory(this.db!, memory, () => !this.isForgotten(clip));
             } catch (e) {
               this.unsaved.push(memory);
               this.failWrite(e);
+              continue;
+            }
+            if (!stored) {
+              await drop();
               continue;
             }
             this.state.memories = [...this.state.memories, memory];

@@ -21,6 +21,22 @@ export async function putMemory(db: Db, memory: StoredMemory) {
   await db.put('memories', await forWrite(db, 'memories', memory));
 }
 
+/**
+ * Stores a memory the model has just written, but only if its stream still exists and `wanted()`
+ * still holds when the write runs. Both are checked inside the write's own transaction, which
+ * IndexedDB orders against any deletion: a clip that comes back from the model while its stream is
+ * deleted or forgotten is dropped, never left behind without a stream. Returns whether it was stored.
+ */
+export async function putLiveMemory(db: Db, memory: StoredMemory, wanted: () => boolean = () => true): Promise<boolean> {
+  // Sealing is async, so it runs before the transaction opens (an idle transaction commits).
+  const record = await forWrite(db, 'memories', memory);
+  const tx = db.transaction(['streams', 'memories'], 'readwrite');
+  const keep = (await tx.objectStore('streams').getKey(memory.streamId)) !== undefined && wanted();
+  if (keep) await tx.objectStore('memories').put(record);
+  await tx.done;
+  return keep;
+}
+
 /** A stream's memories in clip order (the compound key sorts them). */
 export async function memoriesOf(db: Db, streamId: string): Promise<StoredMemory[]> {
   return forRead(db, 'memories', await db.getAll('memories', IDBKeyRange.bound([streamId, -Infinity], [streamId, Infinity])));

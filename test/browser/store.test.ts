@@ -66,4 +66,23 @@ describe('IndexedDB store', () => {
     const empty = await page.evaluate(() => window.store.snapshot());
     expect(empty).toEqual({ streams: [], memories: [], tasks: [], adapters: [], settings: [] });
   });
+
+  it('stores a late memory only while its stream exists and it is still wanted, whichever write runs first', async () => {
+    const fresh = async () => {
+      await page.evaluate(() => window.store.deleteEverything());
+      await page.evaluate(() => window.store.seed());
+    };
+    await fresh();
+    expect(await page.evaluate(() => window.store.writeLiveMemory('s1'))).toMatchObject({ stored: true, memories: ['s1/0', 's1/1', 's1/2', 's1/99', 's2/0'] });
+    await fresh();
+    expect(await page.evaluate(() => window.store.writeLiveMemory('s1', { wanted: false }))).toMatchObject({ stored: false, memories: ['s1/0', 's1/1', 's1/2', 's2/0'] });
+    // Deleted before the model's memory came back: with a plain put it would be left without a stream.
+    await fresh();
+    expect(await page.evaluate(() => window.store.writeLiveMemory('s1', { deletion: 'before' }))).toEqual({ stored: false, streams: ['s2'], memories: ['s2/0'] });
+    for (const deletion of ['racing-after', 'racing-before'] as const) {
+      await fresh();
+      const r = await page.evaluate((d) => window.store.writeLiveMemory('s1', { deletion: d }), deletion);
+      expect(r, deletion).toMatchObject({ streams: ['s2'], memories: ['s2/0'] });
+    }
+  });
 });

@@ -131,6 +131,26 @@ const api = {
     await repo.deleteEverything(db);
     db.close();
   },
+  /**
+   * A memory the model finished for stream `id`, written with putLiveMemory: alone, or with the
+   * stream's deletion started just before or just after it. Returns whether it says it was stored
+   * and what the store holds afterwards.
+   */
+  async writeLiveMemory(id: string, opts: { wanted?: boolean; deletion?: 'none' | 'before' | 'racing-after' | 'racing-before' } = {}) {
+    const db = await openTaskMemDb();
+    const memory = { streamId: id, clipIndex: 99, t0: 990, t1: 1000, text: 'late clip', modelId: M, adapterVersion: 0, createdAt: 99 };
+    let stored: boolean;
+    const put = () => repo.putLiveMemory(db, memory, () => opts.wanted ?? true);
+    switch (opts.deletion ?? 'none') {
+      case 'none': stored = await put(); break;
+      case 'before': await repo.deleteStream(db, id); stored = await put(); break;
+      case 'racing-after': [stored] = await Promise.all([put(), repo.deleteStream(db, id)]); break;
+      case 'racing-before': [, stored] = await Promise.all([repo.deleteStream(db, id), put()]); break;
+    }
+    const out = { stored, streams: (await db.getAll('streams')).map((s) => s.id), memories: (await db.getAll('memories')).map((m) => `${m.streamId}/${m.clipIndex}`) };
+    db.close();
+    return out;
+  },
 };
 
 declare global {
