@@ -457,9 +457,15 @@ export class AgentController extends EventTarget {
     const held = this.unsaved;
     try {
       while (held.length) {
-        await repo.putMemory(this.db!, held[0]);
-        this.state.memories = [...this.state.memories, held[0]];
-        this.dispatchEvent(new CustomEvent('memory', { detail: held.shift() }));
+        const memory = held[0];
+        // Forgetting or deleting may drop it from `held` while it is written: then it is not stored
+        // (or goes with the rest of what is deleted), and the next one is not skipped.
+        const stored = await repo.putLiveMemory(this.db!, memory, () => held.includes(memory));
+        if (!held.includes(memory)) continue;
+        held.splice(held.indexOf(memory), 1);
+        if (!stored) continue;
+        this.state.memories = [...this.state.memories, memory];
+        this.dispatchEvent(new CustomEvent('memory', { detail: memory }));
       }
     } catch (e) {
       this.failWrite(e);
