@@ -685,7 +685,8 @@ export class AgentController extends EventTarget {
       const answer = await this.answer(q, {
         onToken: (t) => {
           streamed += t;
-          update({ text: redacted(streamed) });
+          // Answers may start with a space (the bundled answerer's do); the final text is trimmed too.
+          update({ text: redacted(streamed.trimStart()) });
         },
       });
       update({
