@@ -9,8 +9,9 @@
  *   the new default alone, 7181-7188 and 7189-7204 its position focus, 7205-7220 position with
  *   candidates scored without unsure details beside it, 7221-7236 shape, 7237-7252 label,
  *   7253-7268 count and 7269-7284 order, each focus with the default; with the answering fixture
- *   that copies labels, 7285-7300 label, 7301-7316 order, 7317-7332 position, 7333-7348 colour,
- *   7349-7364 shape and 7365-7380 count); the next unused set starts at 7381.
+ *   that copies labels, 7285-7300 label, 7301-7316 order, 7317-7332 position and 7381-7396
+ *   position again; 7333-7380 were set aside for colour, shape and count and not yet run); the
+ *   next unused set starts at 7397.
  */
 export const TRAIN_SEED_BASE = 100_000;
 export const TUNING_SEEDS = Array.from({ length: 20 }, (_, i) => 1 + i);
