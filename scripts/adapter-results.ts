@@ -43,6 +43,9 @@ import { QUESTION_TYPES, type QuestionType } from '../src/world/types';
 const args = process.argv.slice(2);
 const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
 const focuses = (flag('focus') ?? 'color,position').split(',') as QuestionType[];
+for (const f of focuses) {
+  if (!QUESTION_TYPES.includes(f)) throw new Error(`--focus ${f}: the question types are ${QUESTION_TYPES.join(', ')}`);
+}
 const seedsFlag = flag('seeds');
 const seeds = seedsFlag ? parseSeedList(seedsFlag) : EVALUATION_SEEDS.slice(0, 8);
 const seedsOf = (focus: QuestionType) => (flag(`seeds-${focus}`) ? parseSeedList(flag(`seeds-${focus}`)!) : seeds);

@@ -20,7 +20,7 @@ import type { EventLog } from '../src/world/types';
 import { answerFromMemory as oracleAnswer } from '../src/world/questions';
 import { answerFromMemory } from '../src/recall/answerer';
 import { loadManifest } from './lib/load-manifest';
-import { describeClipVariants } from '../src/world/describe';
+import { referenceMemories } from '../src/world/describe';
 import { evaluate, pct as percent, type MemorizerReport } from './eval';
 import { DEFAULT_MEMORIZER_OPTIONS } from '../src/memorize/memorizer';
 
@@ -88,10 +88,7 @@ try {
         if (got.abstained) abstainAgreed++;
       }
     }
-    const reference = Array.from({ length: Math.floor((minutes * 60) / 10) }, (_, c) => ({
-      streamId: String(seed), clipIndex: c, t0: c * 10, t1: c * 10 + 10,
-      text: describeClipVariants(log, c * 10, c * 10 + 10, seed * 1000 + c, 1)[0],
-    }));
+    const reference = referenceMemories(log, minutes * 60, seed).map((m) => ({ streamId: String(seed), ...m }));
     for (const q of manifest.questions) {
       if (!q.meta) continue;
       const got = await answerFromMemory(answerer, reference, q.question, { asOf: q.t, choices: q.choices, ...answerOpts });

@@ -461,8 +461,9 @@ export class AgentController extends EventTarget {
         // Forgetting or deleting may drop it from `held` while it is written: then it is not stored
         // (or goes with the rest of what is deleted), and the next one is not skipped.
         const stored = await repo.putLiveMemory(this.db!, memory, () => held.includes(memory));
-        if (!held.includes(memory)) continue;
-        held.splice(held.indexOf(memory), 1);
+        const at = held.indexOf(memory);
+        if (at < 0) continue;
+        held.splice(at, 1);
         if (!stored) continue;
         this.state.memories = [...this.state.memories, memory];
         this.dispatchEvent(new CustomEvent('memory', { detail: memory }));

@@ -202,3 +202,14 @@ export function describeClipVariants(log: EventLog, t0: number, t1: number, seed
   const list = [...distinct];
   return Array.from({ length: k }, (_, i) => list[i % list.length]!);
 }
+
+/**
+ * The describer's memory of every whole clip of a stream, the first variant each: the "reference
+ * memories" that measure the answering skill apart from the memorizer's.
+ */
+export function referenceMemories(log: EventLog, durationSeconds: number, seed: number, clipSeconds = 10): { clipIndex: number; t0: number; t1: number; text: string }[] {
+  return Array.from({ length: Math.floor(durationSeconds / clipSeconds) }, (_, c) => {
+    const t0 = c * clipSeconds;
+    return { clipIndex: c, t0, t1: t0 + clipSeconds, text: describeClipVariants(log, t0, t0 + clipSeconds, seed * 1000 + c, 1)[0]! };
+  });
+}

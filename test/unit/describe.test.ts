@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeClip, describeClipVariants, seededRandom } from '../../src/world/describe';
+import { describeClip, describeClipVariants, referenceMemories, seededRandom } from '../../src/world/describe';
 import { clipTruth, scoreMemory } from '../../src/world/facts';
 import { countWords, parseMemory } from '../../src/world/language';
 import { handLog, makeLog, randomLog } from './world-logs';
@@ -117,5 +117,20 @@ describe('describeClip', () => {
       expect(parsed.clauses.length).toBeGreaterThanOrEqual(5);
     }
     expect(clipTruth(log, 0, 10).events).toHaveLength(9);
+  });
+});
+
+describe('referenceMemories', () => {
+  it('covers every whole clip with a true description, the same one each call', () => {
+    const log = randomLog(7, 95, {});
+    const memories = referenceMemories(log, 95, 7);
+    expect(memories.map((m) => [m.clipIndex, m.t0, m.t1])).toEqual(Array.from({ length: 9 }, (_, c) => [c, c * 10, c * 10 + 10]));
+    for (const m of memories) {
+      const s = scoreMemory(m.text, log, m.t0, m.t1);
+      expect(s.trueStated, m.text).toBe(s.stated);
+      // The first variant of the clip's own seed: fixture-quality and the answering test ask the same memories.
+      expect(m.text).toBe(describeClipVariants(log, m.t0, m.t1, 7 * 1000 + m.clipIndex, 3)[0]);
+    }
+    expect(referenceMemories(log, 95, 7)).toEqual(memories);
   });
 });

@@ -12,7 +12,7 @@ import { ANSWER_FIXTURE_ID, getModelSpec } from '../../src/memorize/registry';
 import { answerMessages } from '../../src/recall/answer-prompt';
 import { answerFromMemory } from '../../src/recall/answerer';
 import { simulateWorld } from '../../src/world/simulate';
-import { describeClipVariants } from '../../src/world/describe';
+import { referenceMemories } from '../../src/world/describe';
 import { generateQuestions, answerFromMemory as answerTheMemoryHolds } from '../../src/world/questions';
 import { TUNING_SEEDS } from '../../src/world/seeds';
 import { QUESTION_TYPES } from '../../src/world/types';
@@ -60,10 +60,7 @@ describe('text-only generation', () => {
     const { contextLines, unit } = getModelSpec(ANSWER_FIXTURE_ID).answer;
     const seed = TUNING_SEEDS[0]!;
     const log = simulateWorld({ seed, durationSeconds: 180 });
-    const memories = Array.from({ length: 18 }, (_, c) => ({
-      streamId: 's', clipIndex: c, t0: c * 10, t1: c * 10 + 10,
-      text: describeClipVariants(log, c * 10, c * 10 + 10, seed * 1000 + c, 3)[0]!,
-    }));
+    const memories = referenceMemories(log, 180, seed).map((m) => ({ streamId: 's', ...m }));
     const right = new Map<string, number>();
     const held = new Map<string, number>();
     // Questions of each kind in turn (focus), so every type is asked.
