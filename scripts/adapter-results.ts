@@ -39,6 +39,7 @@ import { MEMORY_FOCUSES, type MemoryFocus } from '../src/memorize/prompt';
 import { EVALUATION_SEEDS, parseSeedList } from '../src/world/seeds';
 import type { ConfidenceLimits } from '../src/memorize/confidence';
 import { QUESTION_TYPES, type QuestionType } from '../src/world/types';
+import { placeGeneratedBlock } from './lib/generated-block';
 
 const args = process.argv.slice(2);
 const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
@@ -112,8 +113,12 @@ const describeSeeds = () => {
   const lists = focuses.map((f) => seedsOf(f).join(', '));
   return lists.every((l) => l === lists[0]) ? `Seeds ${lists[0]}` : focuses.map((f, i) => `${f}: seeds ${lists[i]}`).join('; ');
 };
-const START = '<!-- adapter:start (written by npm run adapter:results -- --write) -->';
-const END = '<!-- adapter:end -->';
+// One block per set of focus types, so a run for some types replaces its own block and leaves the
+// blocks of other runs (each still written by this program) in place.
+const blockKey = [...focuses].sort().join(',');
+const START = `<!-- adapter:start ${blockKey} (written by npm run adapter:results -- --write) -->`;
+const END = `<!-- adapter:end ${blockKey} -->`;
+const ANY_END = /<!-- adapter:end [a-z,]+ -->/g;
 
 const accuracy = (r: MemorizerReport, types: string[]) => {
   let q = 0, c = 0;
@@ -200,9 +205,7 @@ const block = [
 console.log(block);
 if (args.includes('--write')) {
   const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Results\n';
-  const next = current.includes(START)
-    ? current.slice(0, current.indexOf(START)) + block + current.slice(current.indexOf(END) + END.length)
-    : `${current.trimEnd()}\n\n## The task adapter (\`npm run adapter:results -- --write\`)\n\n${block}\n`;
+  const next = placeGeneratedBlock(current, { start: START, end: END, text: block, after: ANY_END, heading: '## The task adapter (`npm run adapter:results -- --write`)' });
   writeFileSync(RESULTS, next);
   console.log(`updated ${RESULTS}`);
 }

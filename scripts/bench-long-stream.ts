@@ -20,6 +20,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { CDPSession, Page } from 'playwright-core';
 import { launchChromium, startDevServer } from './lib/chromium';
 import { EVALUATION_SEEDS } from '../src/world/seeds';
+import { placeGeneratedBlock } from './lib/generated-block';
 
 const args = process.argv.slice(2);
 const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
@@ -260,9 +261,10 @@ const block = lines.join('\n');
 console.log(block);
 if (write) {
   const current = readFileSync(RESULTS, 'utf8');
-  const next = current.includes(START)
-    ? current.slice(0, current.indexOf(START)) + block + current.slice(current.indexOf(END) + END.length)
-    : `${current.trimEnd()}\n\n## Long stream (\`npm run bench:long\`)\n\nJS heap (page and worker, after a forced GC) and IndexedDB size sampled over a long synthetic stream, and the browser's own memory measure (which includes ONNX Runtime's WASM memory) before and after it: memory use must stay flat.\n\n${block}\n`;
+  const next = placeGeneratedBlock(current, {
+    start: START, end: END, text: block,
+    heading: "## Long stream (`npm run bench:long`)\n\nJS heap (page and worker, after a forced GC) and IndexedDB size sampled over a long synthetic stream, and the browser's own memory measure (which includes ONNX Runtime's WASM memory) before and after it: memory use must stay flat.",
+  });
   writeFileSync(RESULTS, next);
   process.stderr.write(`wrote ${RESULTS}\n`);
 }

@@ -11,6 +11,7 @@
 import { cpus, loadavg } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { launchChromium, startDevServer } from './lib/chromium';
+import { placeGeneratedBlock } from './lib/generated-block';
 
 const args = process.argv.slice(2);
 const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
@@ -108,8 +109,6 @@ const block = [
 console.log(block);
 if (!args.includes('--no-write')) {
   const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
-  const next = current.includes(START)
-    ? current.slice(0, current.indexOf(START)) + block + current.slice(current.indexOf(END) + END.length)
-    : `${current.trimEnd()}\n\n## Recall at scale\n\n${block}\n`;
+  const next = placeGeneratedBlock(current, { start: START, end: END, text: block, heading: '## Recall at scale' });
   writeFileSync(RESULTS, next);
 }

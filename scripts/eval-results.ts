@@ -12,6 +12,7 @@ import { writeWorldStream } from './lib/world-files';
 import { evaluate, formatReports } from './eval';
 import { EVALUATION_SEEDS, parseSeedList } from '../src/world/seeds';
 import { FIXTURE_MODEL_ID } from '../src/memorize/registry';
+import { placeGeneratedBlock } from './lib/generated-block';
 
 const args = process.argv.slice(2);
 const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
@@ -40,9 +41,7 @@ try {
     END,
   ].join('\n');
   const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
-  const next = current.includes(START)
-    ? current.slice(0, current.indexOf(START)) + block + current.slice(current.indexOf(END) + END.length)
-    : `${current.trimEnd()}\n\n${block}\n`;
+  const next = placeGeneratedBlock(current, { start: START, end: END, text: block });
   writeFileSync(RESULTS, next);
   console.log(block);
 } finally {
