@@ -4,7 +4,7 @@
  * that type; `adapter:train` on the questions of each stream's first half only; then the second
  * half's questions scored with the adapter and without it, side by side in one run.
  *
- *   npm run adapter:results [-- --focus color,position --seeds 7001,...,7008 --minutes 6 --variants default,plain,steps360,t0.7 --steer-positions all|after-images --write]
+ *   npm run adapter:results [-- --focus color,position --seeds 7001,...,7008 --minutes 6 --variants default,plain,steps360,t0.7 --steer-positions all|after-images --json RUN.json --write]
  *
  * --seeds-TYPE LIST (e.g. --seeds-position 7189-7204) gives one focus its own streams, so each focus
  * can be measured on a set of streams no command has run that focus on.
@@ -40,6 +40,8 @@ import { EVALUATION_SEEDS, parseSeedList } from '../src/world/seeds';
 import type { ConfidenceLimits } from '../src/memorize/confidence';
 import { QUESTION_TYPES, type QuestionType } from '../src/world/types';
 import { placeGeneratedBlock } from './lib/generated-block';
+import { pairedChange, type PairedChange, type PairedCounts } from '../src/eval/paired-change';
+import type { AdapterRunRecord } from './adapter-pool';
 
 const args = process.argv.slice(2);
 const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
@@ -132,6 +134,20 @@ const accuracy = (r: MemorizerReport, types: string[]) => {
   return { questions: q, accuracy: q ? c / q : NaN };
 };
 const points = (a: number, b: number) => `${(100 * (b - a)) >= 0 ? '+' : ''}${(100 * (b - a)).toFixed(1)}`;
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+/** Each stream's questions of these types, scored without (`a`) and with (`b`) the change. */
+const perStream = (a: MemorizerReport, b: MemorizerReport, types: string[]): PairedCounts[] =>
+  a.streams.map((s) => {
+    const t = b.streams.find((x) => x.id === s.id);
+    if (!t) throw new Error(`stream ${s.id} was scored without the change but not with it`);
+    const sum = (r: typeof s, k: 'questions' | 'correct') => types.reduce((n, type) => n + (r.table.byType[type]?.[k] ?? 0), 0);
+    return { questions: sum(s, 'questions'), before: sum(s, 'correct'), after: sum(t, 'correct') };
+  });
+const interval = (c: PairedChange) => `${signed(c.low)} to ${signed(c.high)}`;
+// --json FILE keeps each row's per-stream counts, so sets of streams measured in separate runs can be
+// pooled with an interval (npm run adapter:pool).
+const jsonOut = flag('json');
+const records: AdapterRunRecord[] = [];
 
 useLocalModels();
 const vlm = await Vlm.load(getModelSpec(FIXTURE_MODEL_ID), { inputsCacheBytes: TRAINING_INPUTS_CACHE_BYTES });
@@ -159,7 +175,8 @@ try {
       const others = QUESTION_TYPES.filter((t) => t !== focus);
       const f0 = accuracy(base!, [focus]), f1 = accuracy(told!, [focus]);
       const o0 = accuracy(base!, others), o1 = accuracy(told!, others);
-      references.push(`- focus ${focus}, the memorizer told in its prompt to stress ${memoryFocus} (no adapter): focused ${pct(f0.accuracy)} -> ${pct(f1.accuracy)} (**${points(f0.accuracy, f1.accuracy)}**), others ${pct(o0.accuracy)} -> ${pct(o1.accuracy)} (**${points(o0.accuracy, o1.accuracy)}**), answer in memory ${pct(base!.answerInMemory)} -> ${pct(told!.answerInMemory)}, fact precision ${base!.factPrecision?.toFixed(3)} -> ${told!.factPrecision?.toFixed(3)}.`);
+      const fc = pairedChange(perStream(base!, told!, [focus])), oc = pairedChange(perStream(base!, told!, others));
+      references.push(`- focus ${focus}, the memorizer told in its prompt to stress ${memoryFocus} (no adapter): focused ${pct(f0.accuracy)} -> ${pct(f1.accuracy)} (**${points(f0.accuracy, f1.accuracy)}**, ${interval(fc)}), others ${pct(o0.accuracy)} -> ${pct(o1.accuracy)} (**${points(o0.accuracy, o1.accuracy)}**, ${interval(oc)}), answer in memory ${pct(base!.answerInMemory)} -> ${pct(told!.answerInMemory)}, fact precision ${base!.factPrecision?.toFixed(3)} -> ${told!.factPrecision?.toFixed(3)}.`);
       console.log(references[references.length - 1]);
     }
     for (const variant of variants) {
@@ -177,7 +194,10 @@ try {
         const others = QUESTION_TYPES.filter((t) => t !== focus);
         const f0 = accuracy(base!, [focus]), f1 = accuracy(tuned!, [focus]);
         const o0 = accuracy(base!, others), o1 = accuracy(tuned!, others);
-        rows.push(`| ${focus} | ${describeVariant(variant)}${scale !== 1 ? `, vector x${scale}` : ''} | ${f0.questions} | ${pct(f0.accuracy)} | ${pct(f1.accuracy)} | **${points(f0.accuracy, f1.accuracy)}** | ${o0.questions} | ${pct(o0.accuracy)} | ${pct(o1.accuracy)} | **${points(o0.accuracy, o1.accuracy)}** | ${pct(base!.answerInMemory)} -> ${pct(tuned!.answerInMemory)} | ${base!.factPrecision?.toFixed(3)} -> ${tuned!.factPrecision?.toFixed(3)} | ${adapter.trainedOn.pairs} | ${m.lossBefore!.toFixed(3)} -> ${m.lossAfter!.toFixed(3)} | ${trainSeconds.toFixed(0)} |`);
+        const focusedStreams = perStream(base!, tuned!, [focus]), otherStreams = perStream(base!, tuned!, others);
+        const fc = pairedChange(focusedStreams), oc = pairedChange(otherStreams);
+        records.push({ focus, variant: variant.name, scale, seeds: seedsOf(focus), focused: focusedStreams, others: otherStreams });
+        rows.push(`| ${focus} | ${describeVariant(variant)}${scale !== 1 ? `, vector x${scale}` : ''} | ${f0.questions} | ${pct(f0.accuracy)} | ${pct(f1.accuracy)} | **${points(f0.accuracy, f1.accuracy)}** (${interval(fc)}) | ${o0.questions} | ${pct(o0.accuracy)} | ${pct(o1.accuracy)} | **${points(o0.accuracy, o1.accuracy)}** (${interval(oc)}) | ${pct(base!.answerInMemory)} -> ${pct(tuned!.answerInMemory)} | ${base!.factPrecision?.toFixed(3)} -> ${tuned!.factPrecision?.toFixed(3)} | ${adapter.trainedOn.pairs} | ${m.lossBefore!.toFixed(3)} -> ${m.lossAfter!.toFixed(3)} | ${trainSeconds.toFixed(0)} |`);
         const perType = QUESTION_TYPES.map((t) => `${t} ${pct(base!.table.byType[t]?.accuracy)} -> ${pct(tuned!.table.byType[t]?.accuracy)} (${base!.table.byType[t]?.questions ?? 0})`).join(', ');
         details.push(`- focus ${focus}, ${describeVariant(variant)}${scale !== 1 ? `, vector x${scale}` : ''}: first-half tasks by inferred type ${JSON.stringify(adapter.trainedOn.taskTypes)}; second-half accuracy per type (questions): ${perType}; |v| = ${m.norm!.toFixed(3)}, pair accuracy after training ${pct(m.pairAccuracyAfter)}.`);
         console.log(rows[rows.length - 1]);
@@ -192,9 +212,9 @@ try {
 
 const block = [
   START,
-  `${describeSeeds()} (${minutes}-minute world streams generated with \`--focus TYPE\`, 8 questions a minute), model \`${FIXTURE_MODEL_ID}\`, Node CPU, measured ${new Date().toISOString().slice(0, 10)}. The adapter is trained on the first half's questions only and applied from the middle of each stream; both columns score the same second-half questions with the same answerer.`,
+  `${describeSeeds()} (${minutes}-minute world streams generated with \`--focus TYPE\`, 8 questions a minute), model \`${FIXTURE_MODEL_ID}\`, Node CPU, measured ${new Date().toISOString().slice(0, 10)}. The adapter is trained on the first half's questions only and applied from the middle of each stream; both columns score the same second-half questions with the same answerer. Each change carries a 95% interval from resampling whole streams (src/eval/paired-change.ts): the spread the choice of streams alone gives.`,
   '',
-  '| focus | training | focused questions | accuracy without | with adapter | change (points) | other questions | accuracy without | with adapter | change (points) | answer in memory | fact precision | pairs | DPO loss | train s |',
+  '| focus | training | focused questions | accuracy without | with adapter | change (points, 95% interval) | other questions | accuracy without | with adapter | change (points, 95% interval) | answer in memory | fact precision | pairs | DPO loss | train s |',
   '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | --- | ---: |',
   ...rows,
   '',
@@ -203,6 +223,12 @@ const block = [
   END,
 ].join('\n');
 console.log(block);
+if (jsonOut) {
+  // One line per row keeps the file short and its diffs readable.
+  const head = JSON.stringify({ measured: new Date().toISOString().slice(0, 10), minutes, model: FIXTURE_MODEL_ID });
+  writeFileSync(jsonOut, `${head.slice(0, -1)},"rows":[\n${records.map((r) => JSON.stringify(r)).join(',\n')}\n]}\n`);
+  console.log(`per-stream counts: ${jsonOut}`);
+}
 if (args.includes('--write')) {
   const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Results\n';
   const next = placeGeneratedBlock(current, { start: START, end: END, text: block, after: ANY_END, heading: '## The task adapter (`npm run adapter:results -- --write`)' });
