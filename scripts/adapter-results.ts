@@ -41,7 +41,7 @@ import type { ConfidenceLimits } from '../src/memorize/confidence';
 import { QUESTION_TYPES, type QuestionType } from '../src/world/types';
 import { placeGeneratedBlock } from './lib/generated-block';
 import { pairedChange, type PairedChange, type PairedCounts } from '../src/eval/paired-change';
-import type { AdapterRunRecord } from './adapter-pool';
+import { poolRuns, type AdapterRunRecord } from './adapter-pool';
 
 const args = process.argv.slice(2);
 const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
@@ -51,7 +51,18 @@ for (const f of focuses) {
 }
 const seedsFlag = flag('seeds');
 const seeds = seedsFlag ? parseSeedList(seedsFlag) : EVALUATION_SEEDS.slice(0, 8);
-const seedsOf = (focus: QuestionType) => (flag(`seeds-${focus}`) ? parseSeedList(flag(`seeds-${focus}`)!) : seeds);
+// Sets of streams separated by '/' (--seeds-position 7317-7332/7381-7396) are each trained on and
+// scored on their own, as separate deployments would be, and then pooled.
+const seedSetsOf = (focus: QuestionType): number[][] => {
+  const text = flag(`seeds-${focus}`) ?? seedsFlag;
+  const sets = text ? text.split('/').map(parseSeedList) : [seeds];
+  const all = sets.flat();
+  if (new Set(all).size !== all.length) throw new Error(`--seeds-${focus}: a seed is in two sets`);
+  return sets;
+};
+const seedsOf = (focus: QuestionType) => seedSetsOf(focus).flat();
+/** 7317-7332 for a run of consecutive seeds, else the list. */
+const seedRange = (list: number[]) => (list.every((x, i) => x === list[0]! + i) && list.length > 2 ? `${list[0]}-${list[list.length - 1]}` : list.join(', '));
 for (const a of args) {
   const named = /^--seeds-(.+)$/.exec(a)?.[1];
   if (named && !focuses.includes(named as QuestionType)) throw new Error(`${a}: ${named} is not among --focus ${focuses.join(',')}`);
@@ -112,7 +123,7 @@ const describeVariant = (v: Variant) => {
 };
 const RESULTS = 'docs/results.md';
 const describeSeeds = () => {
-  const lists = focuses.map((f) => seedsOf(f).join(', '));
+  const lists = focuses.map((f) => seedSetsOf(f).map(seedRange).join(' / '));
   return lists.every((l) => l === lists[0]) ? `Seeds ${lists[0]}` : focuses.map((f, i) => `${f}: seeds ${lists[i]}`).join('; ');
 };
 // One block per set of focus types, so a run for some types replaces its own block and leaves the
@@ -162,45 +173,56 @@ const rows: string[] = [];
 const pairsCache = new Map<string, StreamCollection>();
 const details: string[] = [];
 const references: string[] = [];
+const pooled: string[] = [];
 try {
   for (const focus of focuses) {
-    const manifests: string[] = [];
-    for (const seed of seedsOf(focus)) manifests.push((await writeWorldStream({ seed, outDir: join(dir, `${focus}-${seed}`), minutes, focus, video: false, questionsPerMinute: 8 })).manifestPath);
-    const [base] = await evaluate(manifests, { vlm, answerer, memorizers: ['taskmem'], questions: 'second-half' });
-    // The reference: the same memorizer told in its prompt which detail to stress (no training).
-    // It shows how far the model itself can move toward the focus; the adapter learns it from questions.
-    const memoryFocus = (MEMORY_FOCUSES as readonly string[]).includes(focus) ? (focus as MemoryFocus) : null;
-    if (memoryFocus) {
-      const [told] = await evaluate(manifests, { vlm, answerer, memorizers: ['taskmem'], questions: 'second-half', focus: memoryFocus });
-      const others = QUESTION_TYPES.filter((t) => t !== focus);
-      const f0 = accuracy(base!, [focus]), f1 = accuracy(told!, [focus]);
-      const o0 = accuracy(base!, others), o1 = accuracy(told!, others);
-      const fc = pairedChange(perStream(base!, told!, [focus])), oc = pairedChange(perStream(base!, told!, others));
-      references.push(`- focus ${focus}, the memorizer told in its prompt to stress ${memoryFocus} (no adapter): focused ${pct(f0.accuracy)} -> ${pct(f1.accuracy)} (**${points(f0.accuracy, f1.accuracy)}**, ${interval(fc)}), others ${pct(o0.accuracy)} -> ${pct(o1.accuracy)} (**${points(o0.accuracy, o1.accuracy)}**, ${interval(oc)}), answer in memory ${pct(base!.answerInMemory)} -> ${pct(told!.answerInMemory)}, fact precision ${base!.factPrecision?.toFixed(3)} -> ${told!.factPrecision?.toFixed(3)}.`);
-      console.log(references[references.length - 1]);
-    }
-    for (const variant of variants) {
-      const started = Date.now();
-      const adapter = await trainAdapter(manifests, { vlm, pairsCache, rounds: variant.rounds, directions: variant.directions, strength: variant.strength, seed: variant.seed, steps: variant.steps, candidates: variant.candidates, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, askedEvents: variant.askedEvents, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${focus} ${variant.name}] ${l}\n`) });
-      const trainSeconds = (Date.now() - started) / 1000;
-      const file = join(dir, `adapter-${focus}-${variant.name}.json`);
-      writeFileSync(file, JSON.stringify(adapter));
-      const m = adapter.metrics;
-      for (const scale of scales) {
-        const [tuned] = await evaluate(manifests, {
-          vlm, answerer, memorizers: ['taskmem'], questions: 'second-half',
-          adapter: { vector: Float32Array.from(adapter.vector, (x) => x * scale), version: adapter.version, source: file },
-        });
+    const sets = seedSetsOf(focus);
+    for (const [setIndex, setSeeds] of sets.entries()) {
+      const label = sets.length > 1 ? `${focus} (set ${setIndex + 1}: ${seedRange(setSeeds)})` : focus;
+      const manifests: string[] = [];
+      for (const seed of setSeeds) manifests.push((await writeWorldStream({ seed, outDir: join(dir, `${focus}-${seed}`), minutes, focus, video: false, questionsPerMinute: 8 })).manifestPath);
+      const [base] = await evaluate(manifests, { vlm, answerer, memorizers: ['taskmem'], questions: 'second-half' });
+      // The reference: the same memorizer told in its prompt which detail to stress (no training).
+      // It shows how far the model itself can move toward the focus; the adapter learns it from questions.
+      const memoryFocus = (MEMORY_FOCUSES as readonly string[]).includes(focus) ? (focus as MemoryFocus) : null;
+      if (memoryFocus) {
+        const [told] = await evaluate(manifests, { vlm, answerer, memorizers: ['taskmem'], questions: 'second-half', focus: memoryFocus });
         const others = QUESTION_TYPES.filter((t) => t !== focus);
-        const f0 = accuracy(base!, [focus]), f1 = accuracy(tuned!, [focus]);
-        const o0 = accuracy(base!, others), o1 = accuracy(tuned!, others);
-        const focusedStreams = perStream(base!, tuned!, [focus]), otherStreams = perStream(base!, tuned!, others);
-        const fc = pairedChange(focusedStreams), oc = pairedChange(otherStreams);
-        records.push({ focus, variant: variant.name, scale, seeds: seedsOf(focus), focused: focusedStreams, others: otherStreams });
-        rows.push(`| ${focus} | ${describeVariant(variant)}${scale !== 1 ? `, vector x${scale}` : ''} | ${f0.questions} | ${pct(f0.accuracy)} | ${pct(f1.accuracy)} | **${points(f0.accuracy, f1.accuracy)}** (${interval(fc)}) | ${o0.questions} | ${pct(o0.accuracy)} | ${pct(o1.accuracy)} | **${points(o0.accuracy, o1.accuracy)}** (${interval(oc)}) | ${pct(base!.answerInMemory)} -> ${pct(tuned!.answerInMemory)} | ${base!.factPrecision?.toFixed(3)} -> ${tuned!.factPrecision?.toFixed(3)} | ${adapter.trainedOn.pairs} | ${m.lossBefore!.toFixed(3)} -> ${m.lossAfter!.toFixed(3)} | ${trainSeconds.toFixed(0)} |`);
-        const perType = QUESTION_TYPES.map((t) => `${t} ${pct(base!.table.byType[t]?.accuracy)} -> ${pct(tuned!.table.byType[t]?.accuracy)} (${base!.table.byType[t]?.questions ?? 0})`).join(', ');
-        details.push(`- focus ${focus}, ${describeVariant(variant)}${scale !== 1 ? `, vector x${scale}` : ''}: first-half tasks by inferred type ${JSON.stringify(adapter.trainedOn.taskTypes)}; second-half accuracy per type (questions): ${perType}; |v| = ${m.norm!.toFixed(3)}, pair accuracy after training ${pct(m.pairAccuracyAfter)}.`);
-        console.log(rows[rows.length - 1]);
+        const f0 = accuracy(base!, [focus]), f1 = accuracy(told!, [focus]);
+        const o0 = accuracy(base!, others), o1 = accuracy(told!, others);
+        const fc = pairedChange(perStream(base!, told!, [focus])), oc = pairedChange(perStream(base!, told!, others));
+        references.push(`- focus ${label}, the memorizer told in its prompt to stress ${memoryFocus} (no adapter): focused ${pct(f0.accuracy)} -> ${pct(f1.accuracy)} (**${points(f0.accuracy, f1.accuracy)}**, ${interval(fc)}), others ${pct(o0.accuracy)} -> ${pct(o1.accuracy)} (**${points(o0.accuracy, o1.accuracy)}**, ${interval(oc)}), answer in memory ${pct(base!.answerInMemory)} -> ${pct(told!.answerInMemory)}, fact precision ${base!.factPrecision?.toFixed(3)} -> ${told!.factPrecision?.toFixed(3)}.`);
+        console.log(references[references.length - 1]);
+      }
+      for (const variant of variants) {
+        const started = Date.now();
+        const adapter = await trainAdapter(manifests, { vlm, pairsCache, rounds: variant.rounds, directions: variant.directions, strength: variant.strength, seed: variant.seed, steps: variant.steps, candidates: variant.candidates, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, askedEvents: variant.askedEvents, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${label} ${variant.name}] ${l}\n`) });
+        const trainSeconds = (Date.now() - started) / 1000;
+        const file = join(dir, `adapter-${focus}-${setIndex}-${variant.name}.json`);
+        writeFileSync(file, JSON.stringify(adapter));
+        const m = adapter.metrics;
+        for (const scale of scales) {
+          const [tuned] = await evaluate(manifests, {
+            vlm, answerer, memorizers: ['taskmem'], questions: 'second-half',
+            adapter: { vector: Float32Array.from(adapter.vector, (x) => x * scale), version: adapter.version, source: file },
+          });
+          const others = QUESTION_TYPES.filter((t) => t !== focus);
+          const f0 = accuracy(base!, [focus]), f1 = accuracy(tuned!, [focus]);
+          const o0 = accuracy(base!, others), o1 = accuracy(tuned!, others);
+          const focusedStreams = perStream(base!, tuned!, [focus]), otherStreams = perStream(base!, tuned!, others);
+          const fc = pairedChange(focusedStreams), oc = pairedChange(otherStreams);
+          records.push({ focus, variant: variant.name, scale, seeds: setSeeds, focused: focusedStreams, others: otherStreams });
+          rows.push(`| ${label} | ${describeVariant(variant)}${scale !== 1 ? `, vector x${scale}` : ''} | ${f0.questions} | ${pct(f0.accuracy)} | ${pct(f1.accuracy)} | **${points(f0.accuracy, f1.accuracy)}** (${interval(fc)}) | ${o0.questions} | ${pct(o0.accuracy)} | ${pct(o1.accuracy)} | **${points(o0.accuracy, o1.accuracy)}** (${interval(oc)}) | ${pct(base!.answerInMemory)} -> ${pct(tuned!.answerInMemory)} | ${base!.factPrecision?.toFixed(3)} -> ${tuned!.factPrecision?.toFixed(3)} | ${adapter.trainedOn.pairs} | ${m.lossBefore!.toFixed(3)} -> ${m.lossAfter!.toFixed(3)} | ${trainSeconds.toFixed(0)} |`);
+          const perType = QUESTION_TYPES.map((t) => `${t} ${pct(base!.table.byType[t]?.accuracy)} -> ${pct(tuned!.table.byType[t]?.accuracy)} (${base!.table.byType[t]?.questions ?? 0})`).join(', ');
+          details.push(`- focus ${label}, ${describeVariant(variant)}${scale !== 1 ? `, vector x${scale}` : ''}: first-half tasks by inferred type ${JSON.stringify(adapter.trainedOn.taskTypes)}; second-half accuracy per type (questions): ${perType}; |v| = ${m.norm!.toFixed(3)}, pair accuracy after training ${pct(m.pairAccuracyAfter)}.`);
+          console.log(rows[rows.length - 1]);
+        }
+      }
+    }
+    if (sets.length > 1) {
+      for (const p of poolRuns([{ rows: records.filter((r) => r.focus === focus) }])) {
+        pooled.push(`| ${p.key} | ${sets.length} sets, ${p.seeds.length} streams | ${p.focused.questions} | **${signed(p.focused.change)}** (${interval(p.focused)}) | ${p.others.questions} | **${signed(p.others.change)}** (${interval(p.others)}) | ${p.meetsBar ? 'met' : 'not met'} |`);
+        console.log(pooled[pooled.length - 1]);
       }
     }
   }
@@ -218,6 +240,7 @@ const block = [
   '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | --- | ---: |',
   ...rows,
   '',
+  ...(pooled.length ? ['Each set of streams pooled with the others of its focus (`npm run adapter:pool`); the bar is the focused type +7 points or more and the others -2 or more:', '', '| focus and setting | streams | focused questions | change (points, 95% interval) | other questions | change (points, 95% interval) | bar |', '| --- | --- | ---: | ---: | ---: | ---: | --- |', ...pooled, ''] : []),
   ...details,
   ...(references.length ? ['', 'Reference, not a result of the adapter: what the same streams score when the prompt says which detail to stress (stored memories are never written this way; the adapter has to find the emphasis from the questions):', '', ...references] : []),
   END,
