@@ -2,16 +2,16 @@
  * Seed sets, kept apart so no reported figure comes from a stream anything was trained or tuned on:
  * - training: the fixture model's training streams (TRAIN_SEED_BASE + 0..N);
  * - tuning: streams we may look at while developing prompts, thresholds and the adapter;
- * - evaluation: streams used only for the numbers we report. 7101-7400 are kept for measuring a
+ * - evaluation: streams used only for the numbers we report. 7101-7999 are kept for measuring a
  *   setting already named on streams no comparison was run on: each set of 16 measures one focus
  *   with settings fixed before it was run (a rerun with the same settings repeats it exactly)
  *   (docs/adapter.md: 7101-7132 the old default, 7133-7164 the new setting beside it, 7165-7180
  *   the new default alone, 7181-7188 and 7189-7204 its position focus, 7205-7220 position with
  *   candidates scored without unsure details beside it, 7221-7236 shape, 7237-7252 label,
  *   7253-7268 count and 7269-7284 order, each focus with the default; with the answering fixture
- *   that copies labels, 7285-7300 label, 7301-7316 order, 7317-7332 position and 7381-7396
- *   position again; 7333-7380 were set aside for colour, shape and count and not yet run); the
- *   next unused set starts at 7397.
+ *   that copies labels, 7285-7300 label, 7301-7316 order, 7317-7332 position, 7333-7348 colour,
+ *   7349-7364 shape, 7365-7380 count, 7381-7396 and 7397-7412 position again, 7413-7428 colour
+ *   and 7429-7444 shape again); the next unused set starts at 7445.
  */
 export const TRAIN_SEED_BASE = 100_000;
 export const TUNING_SEEDS = Array.from({ length: 20 }, (_, i) => 1 + i);
