@@ -7,7 +7,9 @@
  *   npm run adapter:results [-- --focus color,position --seeds 7001,...,7008 --minutes 6 --variants default,plain,steps360,t0.7 --steer-positions all|after-images --json RUN.json --write]
  *
  * --seeds-TYPE LIST (e.g. --seeds-position 7189-7204) gives one focus its own streams, so each focus
- * can be measured on a set of streams no command has run that focus on.
+ * can be measured on a set of streams no command has run that focus on. Sets separated by '/'
+ * (--seeds 11-14/15-18, --seeds-position 7317-7332/7381-7396) are trained and scored one by one and
+ * then pooled.
  * --scales 1,1.5,2 also evaluates each trained vector multiplied by these factors (one training each).
  * --variants adds rows trained otherwise on the same streams (what was tried): stepsN = N SPSA
  * steps instead of the default, chosenX = RPO's chosen-likelihood term weighted X beside DPO,
@@ -50,12 +52,11 @@ for (const f of focuses) {
   if (!QUESTION_TYPES.includes(f)) throw new Error(`--focus ${f}: the question types are ${QUESTION_TYPES.join(', ')}`);
 }
 const seedsFlag = flag('seeds');
-const seeds = seedsFlag ? parseSeedList(seedsFlag) : EVALUATION_SEEDS.slice(0, 8);
 // Sets of streams separated by '/' (--seeds-position 7317-7332/7381-7396) are each trained on and
 // scored on their own, as separate deployments would be, and then pooled.
 const seedSetsOf = (focus: QuestionType): number[][] => {
   const text = flag(`seeds-${focus}`) ?? seedsFlag;
-  const sets = text ? text.split('/').map(parseSeedList) : [seeds];
+  const sets = text ? text.split('/').map(parseSeedList) : [EVALUATION_SEEDS.slice(0, 8)];
   const all = sets.flat();
   if (new Set(all).size !== all.length) throw new Error(`--seeds-${focus}: a seed is in two sets`);
   return sets;
