@@ -58,7 +58,7 @@ const seedSetsOf = (focus: QuestionType): number[][] => {
   const text = flag(`seeds-${focus}`) ?? seedsFlag;
   const sets = text ? text.split('/').map(parseSeedList) : [EVALUATION_SEEDS.slice(0, 8)];
   const all = sets.flat();
-  if (new Set(all).size !== all.length) throw new Error(`--seeds-${focus}: a seed is in two sets`);
+  if (new Set(all).size !== all.length) throw new Error(`${flag(`seeds-${focus}`) ? `--seeds-${focus}` : '--seeds'}: a seed is in two sets`);
   return sets;
 };
 const seedsOf = (focus: QuestionType) => seedSetsOf(focus).flat();
