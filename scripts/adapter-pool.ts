@@ -7,7 +7,7 @@
  *   npm run adapter:pool -- docs/adapter-runs/A.json docs/adapter-runs/B.json ...
  */
 import { readFileSync } from 'node:fs';
-import { pairedChange, type PairedCounts } from '../src/eval/paired-change';
+import { formatInterval, formatPoints, pairedChange, type PairedChange, type PairedCounts } from '../src/eval/paired-change';
 
 /** One row of an adapter:results run, with its per-stream counts (in the order of `seeds`). */
 export interface AdapterRunRecord {
@@ -22,8 +22,8 @@ export interface AdapterRunRecord {
 export interface PooledRow {
   key: string;
   seeds: number[];
-  focused: ReturnType<typeof pairedChange>;
-  others: ReturnType<typeof pairedChange>;
+  focused: PairedChange;
+  others: PairedChange;
   /** The bar on the pooled figures: focused +7 points or more, others -2 or more. */
   meetsBar: boolean;
 }
@@ -48,11 +48,10 @@ export function poolRuns(runs: { rows: AdapterRunRecord[] }[]): PooledRow[] {
 if (process.argv[1]?.endsWith('adapter-pool.ts')) {
   const files = process.argv.slice(2);
   if (!files.length) throw new Error('usage: npm run adapter:pool -- RUN.json ...');
-  const pts = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
   for (const row of poolRuns(files.map((f) => JSON.parse(readFileSync(f, 'utf8'))))) {
     console.log(
-      `${row.key}: ${row.seeds.length} streams; focused ${row.focused.questions} questions ${pts(row.focused.change)} (${pts(row.focused.low)} to ${pts(row.focused.high)}), ` +
-        `others ${row.others.questions} questions ${pts(row.others.change)} (${pts(row.others.low)} to ${pts(row.others.high)}); bar ${row.meetsBar ? 'met' : 'not met'}`,
+      `${row.key}: ${row.seeds.length} streams; focused ${row.focused.questions} questions ${formatPoints(row.focused.change)} (${formatInterval(row.focused)}), ` +
+        `others ${row.others.questions} questions ${formatPoints(row.others.change)} (${formatInterval(row.others)}); bar ${row.meetsBar ? 'met' : 'not met'}`,
     );
   }
 }

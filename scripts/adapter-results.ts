@@ -42,7 +42,7 @@ import { EVALUATION_SEEDS, parseSeedList } from '../src/world/seeds';
 import type { ConfidenceLimits } from '../src/memorize/confidence';
 import { QUESTION_TYPES, type QuestionType } from '../src/world/types';
 import { placeGeneratedBlock } from './lib/generated-block';
-import { pairedChange, type PairedChange, type PairedCounts } from '../src/eval/paired-change';
+import { formatInterval, formatPoints, pairedChange, type PairedCounts } from '../src/eval/paired-change';
 import { poolRuns, type AdapterRunRecord } from './adapter-pool';
 
 const args = process.argv.slice(2);
@@ -61,7 +61,6 @@ const seedSetsOf = (focus: QuestionType): number[][] => {
   if (new Set(all).size !== all.length) throw new Error(`${flag(`seeds-${focus}`) ? `--seeds-${focus}` : '--seeds'}: a seed is in two sets`);
   return sets;
 };
-const seedsOf = (focus: QuestionType) => seedSetsOf(focus).flat();
 /** 7317-7332 for a run of consecutive seeds, else the list. */
 const seedRange = (list: number[]) => (list.every((x, i) => x === list[0]! + i) && list.length > 2 ? `${list[0]}-${list[list.length - 1]}` : list.join(', '));
 for (const a of args) {
@@ -145,8 +144,7 @@ const accuracy = (r: MemorizerReport, types: string[]) => {
   }
   return { questions: q, accuracy: q ? c / q : NaN };
 };
-const points = (a: number, b: number) => `${(100 * (b - a)) >= 0 ? '+' : ''}${(100 * (b - a)).toFixed(1)}`;
-const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+const points = (a: number, b: number) => formatPoints(b - a);
 /** Each stream's questions of these types, scored without (`a`) and with (`b`) the change. */
 const perStream = (a: MemorizerReport, b: MemorizerReport, types: string[]): PairedCounts[] =>
   a.streams.map((s) => {
@@ -155,7 +153,6 @@ const perStream = (a: MemorizerReport, b: MemorizerReport, types: string[]): Pai
     const sum = (r: typeof s, k: 'questions' | 'correct') => types.reduce((n, type) => n + (r.table.byType[type]?.[k] ?? 0), 0);
     return { questions: sum(s, 'questions'), before: sum(s, 'correct'), after: sum(t, 'correct') };
   });
-const interval = (c: PairedChange) => `${signed(c.low)} to ${signed(c.high)}`;
 // --json FILE keeps each row's per-stream counts, so sets of streams measured in separate runs can be
 // pooled with an interval (npm run adapter:pool).
 const jsonOut = flag('json');
@@ -192,7 +189,7 @@ try {
         const f0 = accuracy(base!, [focus]), f1 = accuracy(told!, [focus]);
         const o0 = accuracy(base!, others), o1 = accuracy(told!, others);
         const fc = pairedChange(perStream(base!, told!, [focus])), oc = pairedChange(perStream(base!, told!, others));
-        references.push(`- focus ${label}, the memorizer told in its prompt to stress ${memoryFocus} (no adapter): focused ${pct(f0.accuracy)} -> ${pct(f1.accuracy)} (**${points(f0.accuracy, f1.accuracy)}**, ${interval(fc)}), others ${pct(o0.accuracy)} -> ${pct(o1.accuracy)} (**${points(o0.accuracy, o1.accuracy)}**, ${interval(oc)}), answer in memory ${pct(base!.answerInMemory)} -> ${pct(told!.answerInMemory)}, fact precision ${base!.factPrecision?.toFixed(3)} -> ${told!.factPrecision?.toFixed(3)}.`);
+        references.push(`- focus ${label}, the memorizer told in its prompt to stress ${memoryFocus} (no adapter): focused ${pct(f0.accuracy)} -> ${pct(f1.accuracy)} (**${points(f0.accuracy, f1.accuracy)}**, ${formatInterval(fc)}), others ${pct(o0.accuracy)} -> ${pct(o1.accuracy)} (**${points(o0.accuracy, o1.accuracy)}**, ${formatInterval(oc)}), answer in memory ${pct(base!.answerInMemory)} -> ${pct(told!.answerInMemory)}, fact precision ${base!.factPrecision?.toFixed(3)} -> ${told!.factPrecision?.toFixed(3)}.`);
         console.log(references[references.length - 1]);
       }
       for (const variant of variants) {
@@ -213,7 +210,7 @@ try {
           const focusedStreams = perStream(base!, tuned!, [focus]), otherStreams = perStream(base!, tuned!, others);
           const fc = pairedChange(focusedStreams), oc = pairedChange(otherStreams);
           records.push({ focus, variant: variant.name, scale, seeds: setSeeds, focused: focusedStreams, others: otherStreams });
-          rows.push(`| ${label} | ${describeVariant(variant)}${scale !== 1 ? `, vector x${scale}` : ''} | ${f0.questions} | ${pct(f0.accuracy)} | ${pct(f1.accuracy)} | **${points(f0.accuracy, f1.accuracy)}** (${interval(fc)}) | ${o0.questions} | ${pct(o0.accuracy)} | ${pct(o1.accuracy)} | **${points(o0.accuracy, o1.accuracy)}** (${interval(oc)}) | ${pct(base!.answerInMemory)} -> ${pct(tuned!.answerInMemory)} | ${base!.factPrecision?.toFixed(3)} -> ${tuned!.factPrecision?.toFixed(3)} | ${adapter.trainedOn.pairs} | ${m.lossBefore!.toFixed(3)} -> ${m.lossAfter!.toFixed(3)} | ${trainSeconds.toFixed(0)} |`);
+          rows.push(`| ${label} | ${describeVariant(variant)}${scale !== 1 ? `, vector x${scale}` : ''} | ${f0.questions} | ${pct(f0.accuracy)} | ${pct(f1.accuracy)} | **${points(f0.accuracy, f1.accuracy)}** (${formatInterval(fc)}) | ${o0.questions} | ${pct(o0.accuracy)} | ${pct(o1.accuracy)} | **${points(o0.accuracy, o1.accuracy)}** (${formatInterval(oc)}) | ${pct(base!.answerInMemory)} -> ${pct(tuned!.answerInMemory)} | ${base!.factPrecision?.toFixed(3)} -> ${tuned!.factPrecision?.toFixed(3)} | ${adapter.trainedOn.pairs} | ${m.lossBefore!.toFixed(3)} -> ${m.lossAfter!.toFixed(3)} | ${trainSeconds.toFixed(0)} |`);
           const perType = QUESTION_TYPES.map((t) => `${t} ${pct(base!.table.byType[t]?.accuracy)} -> ${pct(tuned!.table.byType[t]?.accuracy)} (${base!.table.byType[t]?.questions ?? 0})`).join(', ');
           details.push(`- focus ${label}, ${describeVariant(variant)}${scale !== 1 ? `, vector x${scale}` : ''}: first-half tasks by inferred type ${JSON.stringify(adapter.trainedOn.taskTypes)}; second-half accuracy per type (questions): ${perType}; |v| = ${m.norm!.toFixed(3)}, pair accuracy after training ${pct(m.pairAccuracyAfter)}.`);
           console.log(rows[rows.length - 1]);
@@ -222,7 +219,7 @@ try {
     }
     if (sets.length > 1) {
       for (const p of poolRuns([{ rows: records.filter((r) => r.focus === focus) }])) {
-        pooled.push(`| ${p.key} | ${sets.length} sets, ${p.seeds.length} streams | ${p.focused.questions} | **${signed(p.focused.change)}** (${interval(p.focused)}) | ${p.others.questions} | **${signed(p.others.change)}** (${interval(p.others)}) | ${p.meetsBar ? 'met' : 'not met'} |`);
+        pooled.push(`| ${p.key} | ${sets.length} sets, ${p.seeds.length} streams | ${p.focused.questions} | **${formatPoints(p.focused.change)}** (${formatInterval(p.focused)}) | ${p.others.questions} | **${formatPoints(p.others.change)}** (${formatInterval(p.others)}) | ${p.meetsBar ? 'met' : 'not met'} |`);
         console.log(pooled[pooled.length - 1]);
       }
     }

@@ -45,3 +45,9 @@ export function pairedChange(streams: PairedCounts[], opts: { resamples?: number
   const at = (p: number) => draws[Math.min(draws.length - 1, Math.max(0, Math.floor(p * draws.length)))]!;
   return { change: all.d / all.q, low: at((1 - level) / 2), high: at(1 - (1 - level) / 2), streams: streams.length, questions: all.q };
 }
+
+/** A change as signed points, "+4.1" for 0.041. */
+export const formatPoints = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+
+/** The interval of a change in points, "+1.7 to +6.6". */
+export const formatInterval = (c: PairedChange) => `${formatPoints(c.low)} to ${formatPoints(c.high)}`;
