@@ -2,7 +2,7 @@
  * Trains TaskMem's steer adapter in Node on the questions asked in the FIRST half of each stream
  * (and only those), as the app does on-device from its task log (src/adapter/phase-two.ts).
  *
- *   npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--directions D] [--strength X] [--candidates K] [--seed S] [--rounds R]
+ *   npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--directions D] [--strength X] [--candidates K] [--pairs-per-clip P] [--seed S] [--rounds R]
  *
  * Then `npm run eval -- MANIFEST... --questions second-half --adapter ADAPTER.json` (and
  * `--adapter none`) scores the second half's questions with and without it.
@@ -39,6 +39,8 @@ export interface AdapterTrainOptions {
   modelId?: string;
   steps?: number;
   candidates?: number;
+  /** Most pairs kept per clip (default DEFAULT_COLLECT's). */
+  maxPairsPerClip?: number;
   /** Sampling temperature of the candidate memories (default DEFAULT_COLLECT's). */
   temperature?: number;
   /** Reward only details the other candidates of the clip state too (default DEFAULT_COLLECT's). */
@@ -116,8 +118,8 @@ function collectionKey(path: string, modelId: string, collect: CollectOptions): 
 
 /** DEFAULT_COLLECT with every option the caller set; `confidence: null` turns the cut off. */
 export function collectOptions(opts: AdapterTrainOptions, seed: number): CollectOptions {
-  const { candidates, temperature, consensus, keyed, askedEvents, instructed } = opts;
-  const set = Object.fromEntries(Object.entries({ candidates, temperature, consensus, keyed, askedEvents, instructed }).filter(([, v]) => v !== undefined));
+  const { candidates, maxPairsPerClip, temperature, consensus, keyed, askedEvents, instructed } = opts;
+  const set = Object.fromEntries(Object.entries({ candidates, maxPairsPerClip, temperature, consensus, keyed, askedEvents, instructed }).filter(([, v]) => v !== undefined));
   const confidence = opts.confidence === undefined ? DEFAULT_COLLECT.confidence : (opts.confidence ?? undefined);
   return { ...DEFAULT_COLLECT, ...set, confidence, seed };
 }
@@ -211,12 +213,12 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
 
 async function main() {
   const args = process.argv.slice(2);
-  const valued = new Set(['--out', '--steps', '--directions', '--strength', '--candidates', '--seed', '--model', '--rounds']);
+  const valued = new Set(['--out', '--steps', '--directions', '--strength', '--candidates', '--pairs-per-clip', '--seed', '--model', '--rounds']);
   const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
   const manifests = args.filter((a, i) => !a.startsWith('--') && !valued.has(args[i - 1] ?? ''));
   const out = flag('out');
   if (!manifests.length || !out) {
-    console.error('usage: npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--directions D] [--strength X] [--candidates K] [--seed S] [--rounds R]');
+    console.error('usage: npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--directions D] [--strength X] [--candidates K] [--pairs-per-clip P] [--seed S] [--rounds R]');
     process.exit(2);
   }
   const adapter = await trainAdapter(manifests, {
@@ -225,6 +227,7 @@ async function main() {
     directions: flag('directions') ? Number(flag('directions')) : undefined,
     strength: flag('strength') ? Number(flag('strength')) : undefined,
     candidates: flag('candidates') ? Number(flag('candidates')) : undefined,
+    maxPairsPerClip: flag('pairs-per-clip') ? Number(flag('pairs-per-clip')) : undefined,
     seed: flag('seed') ? Number(flag('seed')) : undefined,
     rounds: flag('rounds') ? Number(flag('rounds')) : undefined,
     log: (l) => process.stderr.write(l + '\n'),

@@ -1,7 +1,9 @@
 /**
  * Seed sets, kept apart so no reported figure comes from a stream anything was trained or tuned on:
  * - training: the fixture model's training streams (TRAIN_SEED_BASE + 0..N);
- * - tuning: streams we may look at while developing prompts, thresholds and the adapter;
+ * - tuning: streams we may look at while developing prompts, thresholds and the adapter (1-20, and
+ *   1001-1999 for sets of 16 when 8 streams are too few to tell settings apart:
+ *   1001-1016 colour, 2026-12-06 night);
  * - evaluation: streams used only for the numbers we report. 7101-7999 are kept for measuring a
  *   setting already named on streams no comparison was run on: each set of 16 measures one focus
  *   with settings fixed before it was run (a rerun with the same settings repeats it exactly)
