@@ -135,12 +135,14 @@ const describeSeeds = () => {
   const lists = focuses.map((f) => seedSetsOf(f).map(seedRange).join(' / '));
   return lists.every((l) => l === lists[0]) ? `Seeds ${lists[0]}` : focuses.map((f, i) => `${f}: seeds ${lists[i]}`).join('; ');
 };
-// One block per set of focus types, so a run for some types replaces its own block and leaves the
+// One block per set of focus types and settings, so a run replaces its own block and leaves the
 // blocks of other runs (each still written by this program) in place.
-const blockKey = [...focuses].sort().join(',');
+// Settings other than the default get their own block too ("color,shape pairs15").
+const variantNames = variants.map((v) => v.name);
+const blockKey = [...focuses].sort().join(',') + (variantNames.join(',') === 'default' ? '' : ` ${variantNames.join(',')}`);
 const START = `<!-- adapter:start ${blockKey} (written by npm run adapter:results -- --write) -->`;
 const END = `<!-- adapter:end ${blockKey} -->`;
-const ANY_END = /<!-- adapter:end [a-z,]+ -->/g;
+const ANY_END = /<!-- adapter:end [a-z,]+( [a-z0-9.,+]+)? -->/g;
 
 const accuracy = (r: MemorizerReport, types: string[]) => {
   let q = 0, c = 0;
