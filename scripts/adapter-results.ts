@@ -13,9 +13,7 @@
  * --scales 1,1.5,2 also evaluates each trained vector multiplied by these factors (one training each).
  * --variants adds rows trained otherwise on the same streams (what was tried): stepsN = N SPSA
  * steps instead of the default, candidatesN = N candidates sampled per clip, pairsN = at most N pairs
- * kept per clip (of the 15 that 6 candidates can form), sharpenX = the task types' shares raised to
- * the power X in the reward (the most asked types weigh more), entityX = the reward's entity term
- * weighted X (default 0.5), chosenX = RPO's chosen-likelihood term weighted X beside DPO,
+ * kept per clip (of the 15 that 6 candidates can form), chosenX = RPO's chosen-likelihood term weighted X beside DPO,
  * seedN = another seed for the candidates and SPSA directions (the spread of one setting),
  * directionsN = N SPSA directions averaged per step (N times the training's forward passes),
  * strengthX = the trained vector stored and applied X times its size (directions1+strength1 is
@@ -75,7 +73,7 @@ const steps = flag('steps') ? Number(flag('steps')) : undefined;
 // --scales 1,1.5,2: each trained vector is also evaluated multiplied by these factors (one training).
 const scales = (flag('scales') ?? '1').split(',').map(Number);
 if (scales.some((x) => !(x > 0))) throw new Error(`--scales takes positive factors, not '${flag('scales')}'`);
-interface Variant { name: string; rounds?: number; directions?: number; strength?: number; seed?: number; steps?: number; candidates?: number; maxPairsPerClip?: number; sharpen?: number; entityBonus?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; keyed?: boolean; askedEvents?: boolean; instructed?: boolean; confidence?: ConfidenceLimits | null }
+interface Variant { name: string; rounds?: number; directions?: number; strength?: number; seed?: number; steps?: number; candidates?: number; maxPairsPerClip?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; keyed?: boolean; askedEvents?: boolean; instructed?: boolean; confidence?: ConfidenceLimits | null }
 // A variant is one modifier or several joined by '+' ("t0.7+confident").
 const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name) => {
   const v: Variant = { name, steps };
@@ -88,8 +86,6 @@ const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name
     else if (/^strength\d*\.?\d+$/.test(part)) v.strength = Number(part.slice(8));
     else if (/^candidates\d+$/.test(part)) v.candidates = Number(part.slice(10));
     else if (/^pairs\d+$/.test(part)) v.maxPairsPerClip = Number(part.slice(5));
-    else if (/^sharpen\d*\.?\d+$/.test(part)) v.sharpen = Number(part.slice(7));
-    else if (/^entity\d*\.?\d+$/.test(part)) v.entityBonus = Number(part.slice(6));
     else if (/^chosen\d*\.?\d+$/.test(part)) v.chosenWeight = Number(part.slice(6));
     else if (/^t\d*\.?\d+$/.test(part)) v.temperature = Number(part.slice(1));
     else if (part === 'consensus') v.consensus = true;
@@ -100,7 +96,7 @@ const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name
     else if (part === 'plain') v.instructed = false;
     else if (part === 'confident') v.confidence = CANDIDATE_CONFIDENCE;
     else if (part === 'unfiltered') v.confidence = null;
-    else throw new Error(`unknown variant '${part}': default, stepsN, roundsN, candidatesN, pairsN, sharpenX, entityX, directionsN, strengthX, tX, chosenX, seedN, keyed, unkeyed, asked, unasked, consensus, plain, confident or unfiltered (joined with +)`);
+    else throw new Error(`unknown variant '${part}': default, stepsN, roundsN, candidatesN, pairsN, directionsN, strengthX, tX, chosenX, seedN, keyed, unkeyed, asked, unasked, consensus, plain, confident or unfiltered (joined with +)`);
   }
   return v;
 });
@@ -114,8 +110,6 @@ const describeVariant = (v: Variant) => {
   if (v.steps !== steps) parts.push(`${v.steps} steps`);
   if (v.candidates !== undefined) parts.push(`${v.candidates} candidates per clip`);
   if (v.maxPairsPerClip !== undefined) parts.push(`at most ${v.maxPairsPerClip} pairs per clip`);
-  if (v.sharpen !== undefined) parts.push(`task types' shares raised to the power ${v.sharpen} in the reward`);
-  if (v.entityBonus !== undefined) parts.push(`entity term weighted ${v.entityBonus}`);
   if (v.temperature !== undefined) parts.push(`candidates at T ${v.temperature}`);
   if (v.seed !== undefined) parts.push(`seed ${v.seed}`);
   if (v.directions !== undefined) parts.push(`${v.directions} SPSA direction${v.directions === 1 ? '' : 's'} per step`);
@@ -205,7 +199,7 @@ try {
       }
       for (const variant of variants) {
         const started = Date.now();
-        const adapter = await trainAdapter(manifests, { vlm, pairsCache, rounds: variant.rounds, directions: variant.directions, strength: variant.strength, seed: variant.seed, steps: variant.steps, candidates: variant.candidates, maxPairsPerClip: variant.maxPairsPerClip, sharpen: variant.sharpen, entityBonus: variant.entityBonus, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, askedEvents: variant.askedEvents, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${label} ${variant.name}] ${l}\n`) });
+        const adapter = await trainAdapter(manifests, { vlm, pairsCache, rounds: variant.rounds, directions: variant.directions, strength: variant.strength, seed: variant.seed, steps: variant.steps, candidates: variant.candidates, maxPairsPerClip: variant.maxPairsPerClip, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, askedEvents: variant.askedEvents, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${label} ${variant.name}] ${l}\n`) });
         const trainSeconds = (Date.now() - started) / 1000;
         const file = join(dir, `adapter-${focus}-${setIndex}-${variant.name}.json`);
         writeFileSync(file, JSON.stringify(adapter));

@@ -45,10 +45,6 @@ export interface AdapterTrainOptions {
   temperature?: number;
   /** Reward only details the other candidates of the clip state too (default DEFAULT_COLLECT's). */
   consensus?: boolean;
-  /** Exponent on the task types' shares in the reward (default DEFAULT_COLLECT's). */
-  sharpen?: number;
-  /** Scale of the reward's entity term (default DEFAULT_COLLECT's). */
-  entityBonus?: number;
   /** Reward only details tied to a named object (default DEFAULT_COLLECT's). */
   keyed?: boolean;
   /** Count places only for the events recent place questions ask about (default DEFAULT_COLLECT's). */
@@ -122,8 +118,8 @@ function collectionKey(path: string, modelId: string, collect: CollectOptions): 
 
 /** DEFAULT_COLLECT with every option the caller set; `confidence: null` turns the cut off. */
 export function collectOptions(opts: AdapterTrainOptions, seed: number): CollectOptions {
-  const { candidates, maxPairsPerClip, temperature, consensus, keyed, askedEvents, instructed, sharpen, entityBonus } = opts;
-  const set = Object.fromEntries(Object.entries({ candidates, maxPairsPerClip, temperature, consensus, keyed, askedEvents, instructed, sharpen, entityBonus }).filter(([, v]) => v !== undefined));
+  const { candidates, maxPairsPerClip, temperature, consensus, keyed, askedEvents, instructed } = opts;
+  const set = Object.fromEntries(Object.entries({ candidates, maxPairsPerClip, temperature, consensus, keyed, askedEvents, instructed }).filter(([, v]) => v !== undefined));
   const confidence = opts.confidence === undefined ? DEFAULT_COLLECT.confidence : (opts.confidence ?? undefined);
   return { ...DEFAULT_COLLECT, ...set, confidence, seed };
 }

@@ -92,10 +92,6 @@ export interface CollectOptions {
   askedEvents?: boolean;
   /** Sample candidates from prompts that ask to stress each detail in turn (candidatePrompt). */
   instructed?: boolean;
-  /** Exponent on the task types' shares in the reward (reward.ts, `sharpen`; default 1). */
-  sharpen?: number;
-  /** Scale of the reward's entity term (reward.ts, `entityBonus`; default its default). */
-  entityBonus?: number;
   /**
    * Score each candidate as the memorizer would store it: without the details the model was unsure
    * of (src/memorize/confidence.ts). Without it the reward prefers the samples that invent the
@@ -138,7 +134,7 @@ async function sampleCandidate(model: PolicyModel, messages: ChatMessage[], fram
 
 /** Samples candidates for each clip, scores them against the tasks and keeps the separated pairs. */
 export async function collectPairs(model: PolicyModel, clips: ClipPrompt[], tasks: RecentTask[], opts: CollectOptions = DEFAULT_COLLECT): Promise<PairCollection> {
-  const profile = taskProfile(tasks, { sharpen: opts.sharpen });
+  const profile = taskProfile(tasks);
   const pairs: TrainingPair[] = [];
   let candidates = 0;
   let tiedClips = 0;
@@ -156,7 +152,7 @@ export async function collectPairs(model: PolicyModel, clips: ClipPrompt[], task
     candidates += texts.length;
     const scored = texts.map((text, k) => ({
       text,
-      reward: scoreCandidate(profile, text, { keyed: opts.keyed, askedEvents: opts.askedEvents, entityBonus: opts.entityBonus, ...(opts.consensus ? { consensus: { others: texts.filter((_, j) => j !== k) } } : {}) }).reward,
+      reward: scoreCandidate(profile, text, { keyed: opts.keyed, askedEvents: opts.askedEvents, ...(opts.consensus ? { consensus: { others: texts.filter((_, j) => j !== k) } } : {}) }).reward,
     }));
     const built = buildPairs(scored, { minMargin: opts.minMargin, maxPairs: opts.maxPairsPerClip });
     if (!built.length) tiedClips++;

@@ -7,7 +7,6 @@
  *
  *   w_t(task)   = 0.5 ^ ((now - askedAt) / halfLife)      1 when there is no decay
  *   weight_k    = sum of w_t over tasks of type k  /  sum of w_t over all tasks
- *                 (with `sharpen` p: weight_k^p, rescaled to the same sum over k)
  *   count_k(m)  = details of kind k stated in m (see below)
  *   entity(m)   = sum of w_t over tasks whose question names a label that m names  /  sum of w_t
  *   reward(m)   = sum_k weight_k * min(count_k(m), cap_k) / cap_k  +  entityBonus * entity(m)
@@ -53,12 +52,6 @@ export interface ProfileOptions {
   halfLife?: number;
   /** Reference time for the decay; default the newest askedAt, so the result depends on the tasks only. */
   now?: number;
-  /**
-   * Exponent on the detail types' shares before they are renormalized to the same total (default 1:
-   * weight_k = share_k). Above 1 the most asked types take more of the weight: a user who asks
-   * mostly about colours gets memories pushed harder toward colours than toward the rest.
-   */
-  sharpen?: number;
 }
 
 /** What scoreCandidate reads: how details are turned into reward. */
@@ -298,14 +291,6 @@ export function taskProfile(tasks: readonly RecentTask[], opts: ProfileOptions =
     if (labels.size > 0) entityTasks.push({ share, labels });
     if (task.type === 'position') for (const word of words(task.question)) { const lemma = eventLemma(word); if (lemma) placeEvents.add(lemma); }
   });
-  const sharpen = opts.sharpen ?? 1;
-  if (!(sharpen > 0) || !Number.isFinite(sharpen)) throw new RangeError(`sharpen must be a positive number, got ${sharpen}`);
-  if (sharpen !== 1) {
-    // The same total as the shares, so tasks of types that reward no detail keep their part.
-    const typed = DETAIL_TYPES.reduce((a, t) => a + weights[t], 0);
-    const powered = DETAIL_TYPES.reduce((a, t) => a + weights[t] ** sharpen, 0);
-    if (powered > 0) for (const t of DETAIL_TYPES) weights[t] = (typed * weights[t] ** sharpen) / powered;
-  }
   return { weights, entityTasks, placeEvents };
 }
 

@@ -196,27 +196,6 @@ describe('taskReward', () => {
     expect(() => taskProfile(tasks, { halfLife: 0 })).toThrow(RangeError);
   });
 
-  it('sharpens the weights toward the most asked types, keeping their total and the untyped tasks\' part', () => {
-    const tasks: RecentTask[] = [
-      { type: 'color', question: 'What color is KIWI?' },
-      { type: 'color', question: 'What color is RUBY?' },
-      { type: 'color', question: 'What color is BEAN?' },
-      { type: 'position', question: 'Where is KIWI?' },
-      { type: 'other', question: 'Is it raining?' },
-    ];
-    const plain = taskProfile(tasks).weights;
-    expect(plain.color).toBeCloseTo(0.6, 12);
-    expect(plain.position).toBeCloseTo(0.2, 12);
-    const sharp = taskProfile(tasks, { sharpen: 2 }).weights;
-    // shares 0.6 and 0.2 squared are 0.36 and 0.04: 9 to 1 of the same 0.8
-    expect(sharp.color).toBeCloseTo(0.72, 12);
-    expect(sharp.position).toBeCloseTo(0.08, 12);
-    expect(sharp.shape).toBe(0);
-    expect(taskProfile(tasks, { sharpen: 1 }).weights).toEqual(plain);
-    expect(taskProfile([], { sharpen: 2 }).weights.color).toBe(0);
-    expect(() => taskProfile(tasks, { sharpen: 0 })).toThrow(RangeError);
-  });
-
   it('with consensus, rewards only the details most of the other candidates state too', () => {
     const profile = taskProfile([{ type: 'color', question: 'What color is KIWI?' }]);
     const others = ['KIWI, a red circle, appears.', 'A red circle labeled KIWI appears at left.', 'KIWI appears at left.'];
