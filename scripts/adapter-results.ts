@@ -104,7 +104,7 @@ const describeVariant = (v: Variant) => {
   if (v.name === 'default') {
     const w = DEFAULT_STEER_TRAINING.chosenWeight;
     const d = DEFAULT_STEER_TRAINING.directions ?? 1;
-    return `default (${steps ?? DEFAULT_STEER_TRAINING.steps} steps of ${d} SPSA direction${d === 1 ? '' : 's'}, strength ${DEFAULT_STEER_TRAINING.strength ?? 1}, T ${DEFAULT_COLLECT.temperature}, instructed candidates${DEFAULT_COLLECT.confidence ? ', scored without unsure details' : ''}${DEFAULT_COLLECT.keyed ? ', reward keyed to named objects' : ''}, ${w ? `DPO + chosen likelihood weighted ${w}` : 'DPO alone'})`;
+    return `default (${steps ?? DEFAULT_STEER_TRAINING.steps} steps of ${d} SPSA direction${d === 1 ? '' : 's'}, strength ${DEFAULT_STEER_TRAINING.strength ?? 1}, T ${DEFAULT_COLLECT.temperature}, instructed candidates, at most ${DEFAULT_COLLECT.maxPairsPerClip} pairs per clip${DEFAULT_COLLECT.confidence ? ', scored without unsure details' : ''}${DEFAULT_COLLECT.keyed ? ', reward keyed to named objects' : ''}, ${w ? `DPO + chosen likelihood weighted ${w}` : 'DPO alone'})`;
   }
   const parts: string[] = [];
   if (v.steps !== steps) parts.push(`${v.steps} steps`);
