@@ -14,7 +14,8 @@
  *   that copies labels, 7285-7300 label, 7301-7316 order, 7317-7332 position, 7333-7348 colour,
  *   7349-7364 shape, 7365-7380 count, 7381-7396 and 7397-7412 position again, 7413-7428 colour
  *   and 7429-7444 shape again; with at most 15 pairs per clip, 7445-7460 and 7461-7476 colour,
- *   7477-7492 and 7493-7508 shape, 7509-7524 position); the next unused set starts at 7525.
+ *   7477-7492 and 7493-7508 shape, 7509-7524 and 7525-7540 position); the next unused set starts
+ *   at 7541.
  */
 export const TRAIN_SEED_BASE = 100_000;
 export const TUNING_SEEDS = Array.from({ length: 20 }, (_, i) => 1 + i);
