@@ -8,8 +8,8 @@ describe('adapter:train collection settings', () => {
   });
 
   it('takes each option the caller set, false included', () => {
-    const c = collectOptions({ candidates: 12, maxPairsPerClip: 15, temperature: 0.5, keyed: false, instructed: false, askedEvents: true, consensus: true }, 1);
-    expect(c).toMatchObject({ candidates: 12, maxPairsPerClip: 15, temperature: 0.5, keyed: false, instructed: false, askedEvents: true, consensus: true, minMargin: DEFAULT_COLLECT.minMargin });
+    const c = collectOptions({ candidates: 12, maxPairsPerClip: 4, temperature: 0.5, keyed: false, instructed: false, askedEvents: true, consensus: true }, 1);
+    expect(c).toMatchObject({ candidates: 12, maxPairsPerClip: 4, temperature: 0.5, keyed: false, instructed: false, askedEvents: true, consensus: true, minMargin: DEFAULT_COLLECT.minMargin });
   });
 
   it('scores candidates without unsure details when asked, and as sampled for null', () => {
