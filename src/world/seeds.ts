@@ -3,7 +3,7 @@
  * - training: the fixture model's training streams (TRAIN_SEED_BASE + 0..N);
  * - tuning: streams we may look at while developing prompts, thresholds and the adapter (1-20, and
  *   1001-1999 for sets of 16 when 8 streams are too few to tell settings apart:
- *   1001-1016 colour, 2026-12-06 night);
+ *   1001-1016 colour, 2026-12-06 night; 1017-1032 shape, 2026-12-07);
  * - evaluation: streams used only for the numbers we report. 7101-7999 are kept for measuring a
  *   setting already named on streams no comparison was run on: each set of 16 measures one focus
  *   with settings fixed before it was run (a rerun with the same settings repeats it exactly)
@@ -14,8 +14,8 @@
  *   that copies labels, 7285-7300 label, 7301-7316 order, 7317-7332 position, 7333-7348 colour,
  *   7349-7364 shape, 7365-7380 count, 7381-7396 and 7397-7412 position again, 7413-7428 colour
  *   and 7429-7444 shape again; with at most 15 pairs per clip, 7445-7460 and 7461-7476 colour,
- *   7477-7492 and 7493-7508 shape, 7509-7524 and 7525-7540 position); the next unused set starts
- *   at 7541.
+ *   7477-7492 and 7493-7508 shape, 7509-7524 and 7525-7540 position, 7541-7556 colour); the next
+ *   unused set starts at 7557.
  */
 export const TRAIN_SEED_BASE = 100_000;
 export const TUNING_SEEDS = Array.from({ length: 20 }, (_, i) => 1 + i);
