@@ -14,8 +14,9 @@
  *   that copies labels, 7285-7300 label, 7301-7316 order, 7317-7332 position, 7333-7348 colour,
  *   7349-7364 shape, 7365-7380 count, 7381-7396 and 7397-7412 position again, 7413-7428 colour
  *   and 7429-7444 shape again; with at most 15 pairs per clip, 7445-7460 and 7461-7476 colour,
- *   7477-7492 and 7493-7508 shape, 7509-7524 and 7525-7540 position, 7541-7556 colour); the next
- *   unused set starts at 7557.
+ *   7477-7492 and 7493-7508 shape, 7509-7524 and 7525-7540 position, 7541-7556 colour; then 7557-7572
+ *   colour and 7573-7588 shape, the default at x1 and at x1.5 (strength 3), x1.5 named on tuning
+ *   sets 1001-1016 and 1017-1032 before they ran); the next unused set starts at 7589.
  */
 export const TRAIN_SEED_BASE = 100_000;
 export const TUNING_SEEDS = Array.from({ length: 20 }, (_, i) => 1 + i);
