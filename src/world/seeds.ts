@@ -16,7 +16,8 @@
  *   and 7429-7444 shape again; with at most 15 pairs per clip, 7445-7460 and 7461-7476 colour,
  *   7477-7492 and 7493-7508 shape, 7509-7524 and 7525-7540 position, 7541-7556 colour; then 7557-7572
  *   colour and 7573-7588 shape, the default at x1 and at x1.5 (strength 3), x1.5 named on tuning
- *   sets 1001-1016 and 1017-1032 before they ran); the next unused set starts at 7589.
+ *   sets 1001-1016 and 1017-1032 before they ran, and 7589-7604 shape again); the next unused set
+ *   starts at 7605.
  */
 export const TRAIN_SEED_BASE = 100_000;
 export const TUNING_SEEDS = Array.from({ length: 20 }, (_, i) => 1 + i);
