@@ -123,8 +123,10 @@ export const CANDIDATE_CONFIDENCE: ConfidenceLimits = { names: -1, details: -0.5
  * (details tied to a named object) is the default since 2026-11-30: on tuning seeds 11-18 it kept
  * the colour gain of counting every detail word (+7.4) and took the other types from +2.8 to +8.5.
  * Every separated pair of a clip (at most the 15 that 6 candidates form) since 2026-12-06: the
- * same samples give four times the pairs, and on 32 fresh colour streams the vector gained +9.1
- * points where 3 pairs per clip had gained +5.5 on 32 others (docs/adapter.md, "2026-12-06, night").
+ * same samples give four times the pairs; chosen on a tuning set (colour +10.7 against +8.2), then
+ * on fresh streams colour +5.7 over 64 and shape +6.8 over 48, where 3 pairs per clip had given
+ * +5.5 and +6.3 over 32 others each: no worse, within the spread of sets (docs/adapter.md,
+ * "2026-12-06, night" and "2026-12-07").
  */
 export const DEFAULT_COLLECT: CollectOptions = { candidates: 6, temperature: 1, minMargin: 0.05, maxPairsPerClip: 15, instructed: true, keyed: true };
 
