@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { formatInterval, formatPoints, pairedChange, type PairedChange, type PairedCounts } from '../src/eval/paired-change';
+import { defaultTrainingSettings, describeSettings, settingsKey, type TrainingSettings } from './lib/adapter-settings';
 
 /** One row of an adapter:results run, with its per-stream counts (in the order of `seeds`). */
 export interface AdapterRunRecord {
@@ -15,6 +16,11 @@ export interface AdapterRunRecord {
   variant: string;
   scale: number;
   seeds: number[];
+  /**
+   * What the row's training used. Rows pool by it, not by their variant's name: `default` meant 3
+   * pairs per clip before 2026-12-07 and 15 after. Files written before it was recorded lack it.
+   */
+  settings?: TrainingSettings;
   focused: PairedCounts[];
   others: PairedCounts[];
 }
@@ -28,15 +34,26 @@ export interface PooledRow {
   meetsBar: boolean;
 }
 
+/**
+ * Rows of the same focus, scale and settings, whatever their variant was called. A group is named
+ * by its focus and variant names, then by how its settings differ from today's default (nothing
+ * when they are today's default), or "settings not recorded" for rows of older files, which only
+ * pool with rows of the same name.
+ */
 export function poolRuns(runs: { rows: AdapterRunRecord[] }[]): PooledRow[] {
+  const today = defaultTrainingSettings();
   const groups = new Map<string, AdapterRunRecord[]>();
   for (const run of runs) {
     for (const row of run.rows) {
-      const key = `${row.focus} ${row.variant}${row.scale !== 1 ? ` x${row.scale}` : ''}`;
-      groups.set(key, [...(groups.get(key) ?? []), row]);
+      const id = JSON.stringify([row.focus, row.scale, row.settings ? settingsKey(row.settings) : `named ${row.variant}`]);
+      groups.set(id, [...(groups.get(id) ?? []), row]);
     }
   }
-  return [...groups].map(([key, rows]) => {
+  return [...groups.values()].map((rows) => {
+    const first = rows[0]!;
+    const names = [...new Set(rows.map((r) => r.variant))].join('/');
+    const differs = first.settings ? describeSettings(first.settings, today) : 'settings not recorded';
+    const key = `${first.focus} ${names}${first.scale !== 1 ? ` x${first.scale}` : ''}${differs ? ` [${differs}]` : ''}`;
     const seeds = rows.flatMap((r) => r.seeds);
     if (new Set(seeds).size !== seeds.length) throw new Error(`${key}: a stream is counted twice (seeds ${seeds.join(', ')})`);
     const focused = pairedChange(rows.flatMap((r) => r.focused));

@@ -45,6 +45,7 @@ import { QUESTION_TYPES, type QuestionType } from '../src/world/types';
 import { placeGeneratedBlock } from './lib/generated-block';
 import { formatInterval, formatPoints, pairedChange, type PairedCounts } from '../src/eval/paired-change';
 import { poolRuns, type AdapterRunRecord } from './adapter-pool';
+import { defaultTrainingSettings, describeSettings, type TrainingSettings } from './lib/adapter-settings';
 
 const args = process.argv.slice(2);
 const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
@@ -100,29 +101,15 @@ const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name
   }
   return v;
 });
-const describeVariant = (v: Variant) => {
-  if (v.name === 'default') {
-    const w = DEFAULT_STEER_TRAINING.chosenWeight;
-    const d = DEFAULT_STEER_TRAINING.directions ?? 1;
-    return `default (${steps ?? DEFAULT_STEER_TRAINING.steps} steps of ${d} SPSA direction${d === 1 ? '' : 's'}, strength ${DEFAULT_STEER_TRAINING.strength ?? 1}, T ${DEFAULT_COLLECT.temperature}, instructed candidates, at most ${DEFAULT_COLLECT.maxPairsPerClip} pairs per clip${DEFAULT_COLLECT.confidence ? ', scored without unsure details' : ''}${DEFAULT_COLLECT.keyed ? ', reward keyed to named objects' : ''}, ${w ? `DPO + chosen likelihood weighted ${w}` : 'DPO alone'})`;
-  }
-  const parts: string[] = [];
-  if (v.steps !== steps) parts.push(`${v.steps} steps`);
-  if (v.candidates !== undefined) parts.push(`${v.candidates} candidates per clip`);
-  if (v.maxPairsPerClip !== undefined) parts.push(`at most ${v.maxPairsPerClip} pairs per clip`);
-  if (v.temperature !== undefined) parts.push(`candidates at T ${v.temperature}`);
-  if (v.seed !== undefined) parts.push(`seed ${v.seed}`);
-  if (v.directions !== undefined) parts.push(`${v.directions} SPSA direction${v.directions === 1 ? '' : 's'} per step`);
-  if (v.strength !== undefined) parts.push(`vector stored at strength ${v.strength}`);
-  if (v.rounds !== undefined) parts.push(`${v.rounds} rounds, each later one on candidates sampled under the vector so far`);
-  if (v.chosenWeight !== undefined) parts.push(`chosen likelihood weighted ${v.chosenWeight}`);
-  if (v.consensus) parts.push('consensus reward');
-  if (v.keyed !== undefined) parts.push(v.keyed ? 'reward counts details tied to a named object' : 'reward counts every detail word');
-  if (v.askedEvents !== undefined) parts.push(v.askedEvents ? 'reward counts places only for the events recent place questions ask about, once per object' : 'reward counts every place tied to a named object');
-  if (v.instructed === false) parts.push('candidates from the plain prompt only');
-  if (v.confidence) parts.push('scored without unsure details');
-  if (v.confidence === null) parts.push('scored as sampled');
-  return parts.join(', ');
+// The default row's settings in this run (--steps and --steer-positions apply to every row); a
+// variant's row names only what it changed from them, from the settings its training reports.
+const baseSettings = (): TrainingSettings => {
+  const d = defaultTrainingSettings();
+  return { ...d, steer: { ...d.steer, steps: steps ?? d.steer.steps }, steerPositions: steerPositions as TrainingSettings['steerPositions'] };
+};
+const describeRow = (name: string, settings: TrainingSettings) => {
+  const changed = name === 'default' ? '' : describeSettings(settings, baseSettings());
+  return changed || `default (${describeSettings(settings)})`;
 };
 const RESULTS = 'docs/results.md';
 const describeSeeds = () => {
@@ -138,18 +125,12 @@ const START = `<!-- adapter:start ${blockKey} (written by npm run adapter:result
 const END = `<!-- adapter:end ${blockKey} -->`;
 const ANY_END = /<!-- adapter:end [a-z,]+( [a-z0-9.,+]+)? -->/g;
 
-const accuracy = (r: MemorizerReport, types: string[]) => {
-  let q = 0, c = 0;
-  for (const t of types) {
-    const row = r.table.byType[t];
-    if (row) {
-      q += row.questions;
-      c += row.correct;
-    }
-  }
-  return { questions: q, accuracy: q ? c / q : NaN };
+/** The questions of these per-stream counts, and the accuracy without (`before`) and with (`after`) the change. */
+const totals = (streams: PairedCounts[]) => {
+  const q = streams.reduce((n, s) => n + s.questions, 0);
+  const sum = (k: 'before' | 'after') => streams.reduce((n, s) => n + s[k], 0);
+  return { questions: q, before: q ? sum('before') / q : NaN, after: q ? sum('after') / q : NaN };
 };
-const points = (a: number, b: number) => formatPoints(b - a);
 /** Each stream's questions of these types, scored without (`a`) and with (`b`) the change. */
 const perStream = (a: MemorizerReport, b: MemorizerReport, types: string[]): PairedCounts[] =>
   a.streams.map((s) => {
@@ -191,10 +172,10 @@ try {
       if (memoryFocus) {
         const [told] = await evaluate(manifests, { vlm, answerer, memorizers: ['taskmem'], questions: 'second-half', focus: memoryFocus });
         const others = QUESTION_TYPES.filter((t) => t !== focus);
-        const f0 = accuracy(base!, [focus]), f1 = accuracy(told!, [focus]);
-        const o0 = accuracy(base!, others), o1 = accuracy(told!, others);
-        const fc = pairedChange(perStream(base!, told!, [focus])), oc = pairedChange(perStream(base!, told!, others));
-        references.push(`- focus ${label}, the memorizer told in its prompt to stress ${memoryFocus} (no adapter): focused ${pct(f0.accuracy)} -> ${pct(f1.accuracy)} (**${points(f0.accuracy, f1.accuracy)}**, ${formatInterval(fc)}), others ${pct(o0.accuracy)} -> ${pct(o1.accuracy)} (**${points(o0.accuracy, o1.accuracy)}**, ${formatInterval(oc)}), answer in memory ${pct(base!.answerInMemory)} -> ${pct(told!.answerInMemory)}, fact precision ${base!.factPrecision?.toFixed(3)} -> ${told!.factPrecision?.toFixed(3)}.`);
+        const focusedStreams = perStream(base!, told!, [focus]), otherStreams = perStream(base!, told!, others);
+        const f = totals(focusedStreams), o = totals(otherStreams);
+        const fc = pairedChange(focusedStreams), oc = pairedChange(otherStreams);
+        references.push(`- focus ${label}, the memorizer told in its prompt to stress ${memoryFocus} (no adapter): focused ${pct(f.before)} -> ${pct(f.after)} (**${formatPoints(fc.change)}**, ${formatInterval(fc)}), others ${pct(o.before)} -> ${pct(o.after)} (**${formatPoints(oc.change)}**, ${formatInterval(oc)}), answer in memory ${pct(base!.answerInMemory)} -> ${pct(told!.answerInMemory)}, fact precision ${base!.factPrecision?.toFixed(3)} -> ${told!.factPrecision?.toFixed(3)}.`);
         console.log(references[references.length - 1]);
       }
       for (const variant of variants) {
@@ -210,14 +191,13 @@ try {
             adapter: { vector: Float32Array.from(adapter.vector, (x) => x * scale), version: adapter.version, source: file },
           });
           const others = QUESTION_TYPES.filter((t) => t !== focus);
-          const f0 = accuracy(base!, [focus]), f1 = accuracy(tuned!, [focus]);
-          const o0 = accuracy(base!, others), o1 = accuracy(tuned!, others);
           const focusedStreams = perStream(base!, tuned!, [focus]), otherStreams = perStream(base!, tuned!, others);
+          const f = totals(focusedStreams), o = totals(otherStreams);
           const fc = pairedChange(focusedStreams), oc = pairedChange(otherStreams);
-          records.push({ focus, variant: variant.name, scale, seeds: setSeeds, focused: focusedStreams, others: otherStreams });
-          rows.push(`| ${label} | ${describeVariant(variant)}${scale !== 1 ? `, vector x${scale}` : ''} | ${f0.questions} | ${pct(f0.accuracy)} | ${pct(f1.accuracy)} | **${points(f0.accuracy, f1.accuracy)}** (${formatInterval(fc)}) | ${o0.questions} | ${pct(o0.accuracy)} | ${pct(o1.accuracy)} | **${points(o0.accuracy, o1.accuracy)}** (${formatInterval(oc)}) | ${pct(base!.answerInMemory)} -> ${pct(tuned!.answerInMemory)} | ${base!.factPrecision?.toFixed(3)} -> ${tuned!.factPrecision?.toFixed(3)} | ${adapter.trainedOn.pairs} | ${m.lossBefore!.toFixed(3)} -> ${m.lossAfter!.toFixed(3)} | ${trainSeconds.toFixed(0)} |`);
+          records.push({ focus, variant: variant.name, scale, seeds: setSeeds, settings: adapter.settings, focused: focusedStreams, others: otherStreams });
+          rows.push(`| ${label} | ${describeRow(variant.name, adapter.settings)}${scale !== 1 ? `, vector x${scale}` : ''} | ${f.questions} | ${pct(f.before)} | ${pct(f.after)} | **${formatPoints(fc.change)}** (${formatInterval(fc)}) | ${o.questions} | ${pct(o.before)} | ${pct(o.after)} | **${formatPoints(oc.change)}** (${formatInterval(oc)}) | ${pct(base!.answerInMemory)} -> ${pct(tuned!.answerInMemory)} | ${base!.factPrecision?.toFixed(3)} -> ${tuned!.factPrecision?.toFixed(3)} | ${adapter.trainedOn.pairs} | ${m.lossBefore!.toFixed(3)} -> ${m.lossAfter!.toFixed(3)} | ${trainSeconds.toFixed(0)} |`);
           const perType = QUESTION_TYPES.map((t) => `${t} ${pct(base!.table.byType[t]?.accuracy)} -> ${pct(tuned!.table.byType[t]?.accuracy)} (${base!.table.byType[t]?.questions ?? 0})`).join(', ');
-          details.push(`- focus ${label}, ${describeVariant(variant)}${scale !== 1 ? `, vector x${scale}` : ''}: first-half tasks by inferred type ${JSON.stringify(adapter.trainedOn.taskTypes)}; second-half accuracy per type (questions): ${perType}; |v| = ${m.norm!.toFixed(3)}, pair accuracy after training ${pct(m.pairAccuracyAfter)}.`);
+          details.push(`- focus ${label}, ${describeRow(variant.name, adapter.settings)}${scale !== 1 ? `, vector x${scale}` : ''}: first-half tasks by inferred type ${JSON.stringify(adapter.trainedOn.taskTypes)}; second-half accuracy per type (questions): ${perType}; |v| = ${m.norm!.toFixed(3)}, pair accuracy after training ${pct(m.pairAccuracyAfter)}.`);
           console.log(rows[rows.length - 1]);
         }
       }

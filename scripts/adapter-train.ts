@@ -20,6 +20,7 @@ import { clipPromptOf, collectPairs, trainSteer, DEFAULT_COLLECT, DEFAULT_STEER_
 import type { RecentTask } from '../src/adapter/reward';
 import type { ConfidenceLimits } from '../src/memorize/confidence';
 import { fnv1a } from '../src/util/fnv1a';
+import { trainingSettings, type TrainingSettings } from './lib/adapter-settings';
 
 /** Node has room to keep every training clip's preprocessed inputs (about 1.2 MB each for the fixture). */
 export const TRAINING_INPUTS_CACHE_BYTES = 512 * 2 ** 20;
@@ -86,6 +87,8 @@ export interface AdapterFileJson {
   vector: number[];
   trainedOn: { manifests: string[]; tasks: number; taskTypes: Record<string, number>; clips: number; candidates: number; pairs: number };
   metrics: Record<string, number>;
+  /** Every setting the training used, defaults filled in (what adapter:pool groups rows by). */
+  settings: TrainingSettings;
 }
 
 /** One stream's first-half clips as the memorizer prompted them, and the pairs one round drew from them. */
@@ -146,6 +149,14 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
       tasksUsed += tasks.length;
       return { path, manifest, half, tasks, prompts: null as ClipPrompt[] | null };
     });
+    const steerOptions = {
+      ...DEFAULT_STEER_TRAINING,
+      steps: opts.steps ?? DEFAULT_STEER_TRAINING.steps,
+      chosenWeight: opts.chosenWeight ?? DEFAULT_STEER_TRAINING.chosenWeight,
+      directions: opts.directions ?? DEFAULT_STEER_TRAINING.directions,
+      strength: opts.strength ?? DEFAULT_STEER_TRAINING.strength,
+    };
+    const settings = trainingSettings(collect, steerOptions, { rounds, seed, steerPositions: vlm.steer!.positions });
     let result: Awaited<ReturnType<typeof trainSteer>> | undefined;
     let lossBefore = NaN;
     let trainMs = 0;
@@ -179,11 +190,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
       pairsUsed += pairs.length;
       const started = performance.now();
       result = await trainSteer(policy, pairs, spec.steer.hiddenSize, {
-        ...DEFAULT_STEER_TRAINING,
-        steps: opts.steps ?? DEFAULT_STEER_TRAINING.steps,
-        chosenWeight: opts.chosenWeight ?? DEFAULT_STEER_TRAINING.chosenWeight,
-        directions: opts.directions ?? DEFAULT_STEER_TRAINING.directions,
-        strength: opts.strength ?? DEFAULT_STEER_TRAINING.strength,
+        ...steerOptions,
         seed: roundSeed,
         init: result?.vector,
         onStep: (s) => {
@@ -204,6 +211,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
       trainedOn: { manifests: manifestPaths, tasks: tasksUsed, taskTypes, clips: clipsUsed, candidates, pairs: pairsUsed },
       // The last round's figures, except the loss before: the plain model's, on the first round's pairs.
       metrics: { ...metrics, pairs: pairsUsed, lossBefore, rounds, trainSeconds: trainMs / 1000 },
+      settings,
     };
   } finally {
     policy.setSteer(null);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { poolRuns, type AdapterRunRecord } from '../../scripts/adapter-pool';
+import { defaultTrainingSettings } from '../../scripts/lib/adapter-settings';
 
 const row = (seeds: number[], focusedGain: number, othersGain: number): AdapterRunRecord => ({
   focus: 'position', variant: 'default', scale: 1, seeds,
@@ -20,11 +21,25 @@ describe('poolRuns', () => {
 
   it('keeps settings apart and refuses a stream counted twice', () => {
     const other = { ...row([5], 1, 0), variant: 'plain' };
-    expect(poolRuns([{ rows: [row([1], 1, 0), other] }]).map((r) => r.key)).toEqual(['position default', 'position plain']);
+    expect(poolRuns([{ rows: [row([1], 1, 0), other] }]).map((r) => r.key)).toEqual(['position default [settings not recorded]', 'position plain [settings not recorded]']);
     expect(() => poolRuns([{ rows: [row([1, 2], 1, 0)] }, { rows: [row([2], 1, 0)] }])).toThrow(/counted twice/);
   });
 
   it('fails the bar when the other types lose more than 2 points', () => {
     expect(poolRuns([{ rows: [row([1, 2], 4, -1)] }])[0]!.meetsBar).toBe(false);
+  });
+
+  it('pools rows by the settings they were trained with, not by the name their variant had', () => {
+    const today = defaultTrainingSettings();
+    const threePairs = { ...today, collect: { ...today.collect, maxPairsPerClip: 3 } };
+    const renamed = { ...row([1, 2], 2, 0), variant: 'pairs15', settings: today };
+    const current = { ...row([3, 4], 0, 0), settings: today };
+    const older = { ...row([5, 6], 1, 0), settings: threePairs };
+    const pooled = poolRuns([{ rows: [renamed, older] }, { rows: [current] }]);
+    expect(pooled.map((r) => r.key)).toEqual(['position pairs15/default', 'position default [at most 3 pairs per clip]']);
+    expect(pooled[0]!.seeds).toEqual([1, 2, 3, 4]);
+    // The same settings written with their keys in another order are the same settings.
+    const reordered = { ...row([7], 0, 0), settings: { ...today, collect: Object.fromEntries(Object.entries(today.collect).reverse()) as typeof today.collect } };
+    expect(poolRuns([{ rows: [current, reordered] }])).toHaveLength(1);
   });
 });

@@ -1,0 +1,113 @@
+/**
+ * What one adapter training actually used: every collection and training setting after the
+ * defaults were filled in. adapter:train writes it into the adapter file, adapter:results into
+ * each row of its --json counts, and adapter:pool groups rows by it, so a row named `default` in a
+ * file written when the default kept 3 pairs per clip never pools with one written after it kept 15.
+ */
+import { DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, type CollectOptions, type SteerTrainingOptions } from '../../src/adapter/phase-two';
+import type { ConfidenceLimits } from '../../src/memorize/confidence';
+
+export interface TrainingSettings {
+  collect: {
+    candidates: number;
+    temperature: number;
+    minMargin: number;
+    maxPairsPerClip: number | null;
+    instructed: boolean;
+    keyed: boolean;
+    consensus: boolean;
+    askedEvents: boolean;
+    /** What was dropped from candidates before scoring; null = scored as sampled. */
+    confidence: ConfidenceLimits | null;
+  };
+  steer: {
+    steps: number;
+    lr: number;
+    perturbation: number;
+    beta: number;
+    batch: number;
+    l2: number;
+    chosenWeight: number;
+    directions: number;
+    strength: number;
+    maxNorm: number;
+  };
+  rounds: number;
+  /** Mixed into the candidates' sampling seeds and the SPSA directions. */
+  seed: number;
+  /** Which positions the vector is added to (SteerHandle.positions). */
+  steerPositions: 'all' | 'after-images';
+}
+
+type SteerSettings = Omit<SteerTrainingOptions, 'seed' | 'init' | 'signal' | 'onStep'>;
+
+export function trainingSettings(collect: CollectOptions, steer: SteerSettings, extra: { rounds: number; seed: number; steerPositions: 'all' | 'after-images' }): TrainingSettings {
+  return {
+    collect: {
+      candidates: collect.candidates,
+      temperature: collect.temperature,
+      minMargin: collect.minMargin ?? 0,
+      maxPairsPerClip: collect.maxPairsPerClip ?? null,
+      instructed: !!collect.instructed,
+      keyed: !!collect.keyed,
+      consensus: !!collect.consensus,
+      askedEvents: !!collect.askedEvents,
+      confidence: collect.confidence ?? null,
+    },
+    steer: {
+      steps: steer.steps,
+      lr: steer.lr,
+      perturbation: steer.perturbation,
+      beta: steer.beta,
+      batch: steer.batch,
+      l2: steer.l2,
+      chosenWeight: steer.chosenWeight ?? 0,
+      directions: steer.directions ?? 1,
+      strength: steer.strength ?? 1,
+      maxNorm: steer.maxNorm,
+    },
+    ...extra,
+  };
+}
+
+/** Today's defaults, as trainAdapter fills them in when no option is given. */
+export const defaultTrainingSettings = (): TrainingSettings =>
+  trainingSettings({ ...DEFAULT_COLLECT }, DEFAULT_STEER_TRAINING, { rounds: 1, seed: 1, steerPositions: 'all' });
+
+/** The same string for the same settings, whatever order their keys were written in. */
+export function settingsKey(s: TrainingSettings): string {
+  const canonical = (x: unknown): unknown =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, canonical((x as Record<string, unknown>)[k])])) : x;
+  return JSON.stringify(canonical(s));
+}
+
+/** Each setting in words; the phrases describeSettings joins. */
+function phrases(s: TrainingSettings): Record<string, string> {
+  const c = s.collect, t = s.steer;
+  return {
+    steps: `${t.steps} steps of ${t.directions} SPSA direction${t.directions === 1 ? '' : 's'}`,
+    strength: `strength ${t.strength}`,
+    sgd: `lr ${t.lr}, probe ${t.perturbation}, beta ${t.beta}, batch ${t.batch}, l2 ${t.l2}, |v| at most ${t.maxNorm}`,
+    temperature: `T ${c.temperature}`,
+    candidates: `${c.candidates} ${c.instructed ? 'instructed' : 'plain-prompt'} candidates per clip`,
+    pairs: c.maxPairsPerClip === null ? 'every separated pair' : `at most ${c.maxPairsPerClip} pairs per clip`,
+    margin: `reward margin over ${c.minMargin}`,
+    confidence: c.confidence ? 'scored without unsure details' : 'scored as sampled',
+    reward: `reward ${c.keyed ? 'keyed to named objects' : 'counting every detail word'}${c.consensus ? ', consensus only' : ''}${c.askedEvents ? ', places of asked events only' : ''}`,
+    loss: t.chosenWeight ? `DPO + chosen likelihood weighted ${t.chosenWeight}` : 'DPO alone',
+    rounds: s.rounds === 1 ? 'one round' : `${s.rounds} rounds, each later one on candidates sampled under the vector so far`,
+    seed: `seed ${s.seed}`,
+    positions: s.steerPositions === 'all' ? 'steered at every position' : 'steered after the images only',
+  };
+}
+
+/**
+ * The settings in words. With `base`, only the phrases that differ from it (empty when none do),
+ * so a variant's row says what it changed and the default's row says everything.
+ */
+export function describeSettings(s: TrainingSettings, base?: TrainingSettings): string {
+  const mine = phrases(s);
+  if (!base) return Object.values(mine).join(', ');
+  const theirs = phrases(base);
+  return Object.keys(mine).filter((k) => mine[k] !== theirs[k]).map((k) => mine[k]).join(', ');
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { defaultTrainingSettings, describeSettings, settingsKey, trainingSettings } from '../../scripts/lib/adapter-settings';
+import { collectOptions } from '../../scripts/adapter-train';
+import { DEFAULT_COLLECT, DEFAULT_STEER_TRAINING } from '../../src/adapter/phase-two';
+
+describe('adapter training settings', () => {
+  it('records the defaults trainAdapter fills in', () => {
+    const s = defaultTrainingSettings();
+    expect(s.collect.maxPairsPerClip).toBe(DEFAULT_COLLECT.maxPairsPerClip);
+    expect(s.collect.instructed).toBe(!!DEFAULT_COLLECT.instructed);
+    expect(s.steer.directions).toBe(DEFAULT_STEER_TRAINING.directions);
+    expect(s.steer.strength).toBe(DEFAULT_STEER_TRAINING.strength);
+    expect(settingsKey(trainingSettings(collectOptions({}, 1), DEFAULT_STEER_TRAINING, { rounds: 1, seed: 1, steerPositions: 'all' }))).toBe(settingsKey(s));
+  });
+
+  it('describes the candidates as they were sampled, instructed or not', () => {
+    const plain = trainingSettings(collectOptions({ instructed: false }, 1), DEFAULT_STEER_TRAINING, { rounds: 1, seed: 1, steerPositions: 'all' });
+    expect(describeSettings(plain)).toContain('plain-prompt candidates');
+    expect(describeSettings(plain)).not.toContain('instructed');
+  });
+
+  it('names only what differs from a base, and nothing for the base itself', () => {
+    const base = defaultTrainingSettings();
+    const variant = trainingSettings(collectOptions({ maxPairsPerClip: 3 }, 2), { ...DEFAULT_STEER_TRAINING, steps: 240 }, { rounds: 1, seed: 2, steerPositions: 'all' });
+    expect(describeSettings(variant, base)).toBe(`240 steps of ${base.steer.directions} SPSA directions, at most 3 pairs per clip, seed 2`);
+    expect(describeSettings(base, base)).toBe('');
+  });
+});
