@@ -33,7 +33,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeWorldStream } from './lib/world-files';
 import { evaluate, pct, type MemorizerReport } from './eval';
-import { trainAdapter, TRAINING_INPUTS_CACHE_BYTES, type StreamCollection } from './adapter-train';
+import { trainAdapter, TrainingCache, TRAINING_INPUTS_CACHE_BYTES } from './adapter-train';
 import { CANDIDATE_CONFIDENCE, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING } from '../src/adapter/phase-two';
 import { useLocalModels } from './lib/node-models';
 import { Vlm } from '../src/memorize/vlm';
@@ -153,8 +153,9 @@ if (vlm.steer) vlm.steer.positions = steerPositions;
 const answerer = await vlm.answerer();
 const dir = mkdtempSync(join(tmpdir(), 'taskmem-adapter-results-'));
 const rows: string[] = [];
-// Variants that differ only in training share their (seeded, so identical) pairs.
-const pairsCache = new Map<string, StreamCollection>();
+// Variants share what their trainings have in common: the first halves' prompts, and the (seeded,
+// so identical) samples and pairs.
+const cache = new TrainingCache();
 const details: string[] = [];
 const references: string[] = [];
 const pooled: string[] = [];
@@ -180,7 +181,7 @@ try {
       }
       for (const variant of variants) {
         const started = Date.now();
-        const adapter = await trainAdapter(manifests, { vlm, pairsCache, rounds: variant.rounds, directions: variant.directions, strength: variant.strength, seed: variant.seed, steps: variant.steps, candidates: variant.candidates, maxPairsPerClip: variant.maxPairsPerClip, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, askedEvents: variant.askedEvents, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${label} ${variant.name}] ${l}\n`) });
+        const adapter = await trainAdapter(manifests, { vlm, cache, rounds: variant.rounds, directions: variant.directions, strength: variant.strength, seed: variant.seed, steps: variant.steps, candidates: variant.candidates, maxPairsPerClip: variant.maxPairsPerClip, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, askedEvents: variant.askedEvents, instructed: variant.instructed, confidence: variant.confidence, log: (l) => process.stderr.write(`[${label} ${variant.name}] ${l}\n`) });
         const trainSeconds = (Date.now() - started) / 1000;
         const file = join(dir, `adapter-${focus}-${setIndex}-${variant.name}.json`);
         writeFileSync(file, JSON.stringify(adapter));

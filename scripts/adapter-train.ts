@@ -70,11 +70,10 @@ export interface AdapterTrainOptions {
   seed?: number;
   vlm?: Vlm;
   /**
-   * Pairs collected before, by stream and collection settings: runs that differ only in training
-   * (adapter:results' variants) reuse them. Sampling is seeded, so they are the pairs a fresh
-   * collection would draw.
+   * What earlier trainings of the same process computed (adapter:results' variants): sampling is
+   * seeded, so a reused pair or sample is the one a fresh collection would draw.
    */
-  pairsCache?: Map<string, StreamCollection>;
+  cache?: TrainingCache;
   log?: (line: string) => void;
 }
 
@@ -95,6 +94,47 @@ export interface AdapterFileJson {
 export interface StreamCollection {
   prompts: ClipPrompt[];
   collected: PairCollection;
+}
+
+/**
+ * Work trainings in one process share. `collections`: a stream's pairs by its collection settings,
+ * so variants that differ only in training skip collection. `prompts`: each stream's first half,
+ * memorized once. `calls`: the model calls a collection makes (seeded samples, and reference
+ * log-probabilities under the plain model), so a collection that differs only in which pairs it
+ * keeps (maxPairsPerClip, minMargin) or in how it scores reruns no model call.
+ */
+export class TrainingCache {
+  readonly collections = new Map<string, StreamCollection>();
+  readonly prompts = new Map<string, ClipPrompt[]>();
+  readonly calls = new Map<string, unknown>();
+}
+
+/** `policy` with its sampling calls and its plain-model log-probabilities kept in `calls`. */
+export function memoizedPolicy(policy: PolicyModel, calls: Map<string, unknown>): PolicyModel {
+  // A clip's frames are one array for as long as its prompt lives; keys name it by a number.
+  const frameIds = new WeakMap<object, number>();
+  let nextFrameId = 0;
+  const frameId = (frames: object) => {
+    if (!frameIds.has(frames)) frameIds.set(frames, nextFrameId++);
+    return frameIds.get(frames)!;
+  };
+  let steer = 'plain';
+  const once = async <T>(key: string, run: () => Promise<T>): Promise<T> => {
+    if (calls.has(key)) return calls.get(key) as T;
+    const value = await run();
+    calls.set(key, value);
+    return value;
+  };
+  return {
+    generate: (m, f, o) => once(JSON.stringify(['generate', steer, frameId(f), m, o ?? null]), () => policy.generate(m, f, o)),
+    ...(policy.generateScored ? { generateScored: (m, f, o) => once(JSON.stringify(['scored', steer, frameId(f), m, o ?? null]), () => policy.generateScored!(m, f, o)) } : {}),
+    // Training probes every log-probability under a new vector: only the plain model's repeat.
+    completionLogProb: (m, f, c) => (steer === 'plain' ? once(JSON.stringify(['logprob', frameId(f), m, c]), () => policy.completionLogProb(m, f, c)) : policy.completionLogProb(m, f, c)),
+    setSteer: (v) => {
+      steer = v ? String(fnv1a(Array.from(v).join(','))) : 'plain';
+      policy.setSteer(v);
+    },
+  };
 }
 
 /** Memorizes a stream's first half with the plain model, keeping each clip's prompt and frames. */
@@ -132,7 +172,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
   const spec = getModelSpec(opts.modelId ?? FIXTURE_MODEL_ID);
   useLocalModels();
   const vlm = opts.vlm ?? (await Vlm.load(spec, { inputsCacheBytes: TRAINING_INPUTS_CACHE_BYTES }));
-  const policy = policyOf(vlm);
+  const policy = opts.cache ? memoizedPolicy(policyOf(vlm), opts.cache.calls) : policyOf(vlm);
   const seed = opts.seed ?? 1;
   const rounds = opts.rounds ?? 1;
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`rounds must be a whole number of at least 1, not ${opts.rounds}`);
@@ -167,11 +207,13 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
       const pairs: TrainingPair[] = [];
       for (const stream of streams) {
         const cacheKey = collectionKey(stream.path, spec.id, roundCollect);
-        let got = opts.pairsCache?.get(cacheKey);
+        let got = opts.cache?.collections.get(cacheKey);
         if (!got) {
-          const prompts = stream.prompts ?? (await firstHalfPrompts(vlm, policy, stream.manifest, stream.half));
+          const promptsKey = JSON.stringify([stream.path, spec.id]);
+          const prompts = stream.prompts ?? opts.cache?.prompts.get(promptsKey) ?? (await firstHalfPrompts(vlm, policy, stream.manifest, stream.half));
+          opts.cache?.prompts.set(promptsKey, prompts);
           got = { prompts, collected: await collectPairs(policy, prompts, stream.tasks, roundCollect) };
-          opts.pairsCache?.set(cacheKey, got);
+          opts.cache?.collections.set(cacheKey, got);
         }
         stream.prompts = got.prompts;
         const c = got.collected;

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trainAdapter, type StreamCollection } from '../../scripts/adapter-train';
+import { trainAdapter, TrainingCache } from '../../scripts/adapter-train';
 import { writeWorldStream } from '../../scripts/lib/world-files';
 import { useLocalModels } from '../../scripts/lib/node-models';
 import { Vlm } from '../../src/memorize/vlm';
@@ -32,9 +32,10 @@ const small = { steps: 2, candidates: 3, directions: 1 };
 
 describe('Phase Two rounds', () => {
   it('samples a later round under the vector the round before trained, on the clips the first round memorized', async () => {
-    const pairsCache = new Map<string, StreamCollection>();
+    const cache = new TrainingCache();
+    const pairsCache = cache.collections;
     const lines: string[] = [];
-    const two = await trainAdapter([manifest], { vlm, ...small, rounds: 2, pairsCache, log: (l) => lines.push(l) });
+    const two = await trainAdapter([manifest], { vlm, ...small, rounds: 2, cache, log: (l) => lines.push(l) });
     expect(two.metrics.rounds).toBe(2);
     expect(lines.some((l) => l.startsWith('round 2: '))).toBe(true);
 
@@ -48,7 +49,7 @@ describe('Phase Two rounds', () => {
     expect(second!.collected.pairs.map((p) => p.chosen)).not.toEqual(first!.collected.pairs.map((p) => p.chosen));
 
     // Round 1 alone, from the same cache, trains the vector round 2 sampled under.
-    const one = await trainAdapter([manifest], { vlm, ...small, rounds: 1, pairsCache });
+    const one = await trainAdapter([manifest], { vlm, ...small, rounds: 1, cache });
     expect(pairsCache.size).toBe(2);
     expect(keys[1]![3]).toBe(fnv1a(Array.from(Float32Array.from(one.vector)).join(',')));
     expect(one.trainedOn.pairs).toBe(first!.collected.pairs.length);
