@@ -87,7 +87,7 @@ function phrases(s: TrainingSettings): Record<string, string> {
   return {
     steps: `${t.steps} steps of ${t.directions} SPSA direction${t.directions === 1 ? '' : 's'}`,
     strength: `strength ${t.strength}`,
-    sgd: `lr ${t.lr}, probe ${t.perturbation}, beta ${t.beta}, batch ${t.batch}, l2 ${t.l2}, |v| at most ${t.maxNorm}`,
+    sgd: `lr ${t.lr}, probe ${t.perturbation}, beta ${t.beta}, batch ${t.batch}, l2 ${t.l2}, norm at most ${t.maxNorm}`,
     temperature: `T ${c.temperature}`,
     candidates: `${c.candidates} ${c.instructed ? 'instructed' : 'plain-prompt'} candidates per clip`,
     pairs: c.maxPairsPerClip === null ? 'every separated pair' : `at most ${c.maxPairsPerClip} pairs per clip`,

@@ -25,4 +25,8 @@ describe('adapter training settings', () => {
     expect(describeSettings(variant, base)).toBe(`240 steps of ${base.steer.directions} SPSA directions, at most 3 pairs per clip, seed 2`);
     expect(describeSettings(base, base)).toBe('');
   });
+
+  it('never writes a pipe, which would split the markdown table row the description stands in', () => {
+    expect(describeSettings(defaultTrainingSettings())).not.toContain('|');
+  });
 });
