@@ -7,6 +7,8 @@
 import { DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, type CollectOptions, type SteerTrainingOptions } from '../../src/adapter/phase-two';
 import type { ConfidenceLimits } from '../../src/memorize/confidence';
 
+type SteerSettings = Omit<SteerTrainingOptions, 'seed' | 'init' | 'signal' | 'onStep'>;
+
 export interface TrainingSettings {
   collect: {
     candidates: number;
@@ -20,26 +22,14 @@ export interface TrainingSettings {
     /** What was dropped from candidates before scoring; null = scored as sampled. */
     confidence: ConfidenceLimits | null;
   };
-  steer: {
-    steps: number;
-    lr: number;
-    perturbation: number;
-    beta: number;
-    batch: number;
-    l2: number;
-    chosenWeight: number;
-    directions: number;
-    strength: number;
-    maxNorm: number;
-  };
+  /** SteerTrainingOptions with every optional setting filled in. */
+  steer: Required<SteerSettings>;
   rounds: number;
   /** Mixed into the candidates' sampling seeds and the SPSA directions. */
   seed: number;
   /** Which positions the vector is added to (SteerHandle.positions). */
   steerPositions: 'all' | 'after-images';
 }
-
-type SteerSettings = Omit<SteerTrainingOptions, 'seed' | 'init' | 'signal' | 'onStep'>;
 
 export function trainingSettings(collect: CollectOptions, steer: SteerSettings, extra: { rounds: number; seed: number; steerPositions: 'all' | 'after-images' }): TrainingSettings {
   return {
