@@ -34,7 +34,7 @@ import { join } from 'node:path';
 import { writeWorldStream } from './lib/world-files';
 import { evaluate, pct, type MemorizerReport } from './eval';
 import { trainAdapter, TrainingCache, TRAINING_INPUTS_CACHE_BYTES } from './adapter-train';
-import { CANDIDATE_CONFIDENCE, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING } from '../src/adapter/phase-two';
+import { CANDIDATE_CONFIDENCE } from '../src/adapter/phase-two';
 import { useLocalModels } from './lib/node-models';
 import { Vlm } from '../src/memorize/vlm';
 import { FIXTURE_MODEL_ID, getModelSpec } from '../src/memorize/registry';
