@@ -120,10 +120,14 @@ const describeSeeds = () => {
 // blocks of other runs (each still written by this program) in place.
 // Settings other than the default get their own block too ("color,shape pairs15").
 const variantNames = variants.map((v) => v.name);
-const blockKey = [...focuses].sort().join(',') + (variantNames.join(',') === 'default' ? '' : ` ${variantNames.join(',')}`);
+// Since 2026-12-07 the key names the streams too ("color 7669-7684"): the same focus and settings
+// measured on other streams is another result, and must not replace the block of the first.
+const sortedFocuses = [...focuses].sort();
+const keySeeds = (list: number[]) => (list.every((x, i) => x === list[0]! + i) && list.length > 1 ? `${list[0]}-${list[list.length - 1]}` : list.join('.'));
+const blockKey = sortedFocuses.join(',') + (variantNames.join(',') === 'default' ? '' : ` ${variantNames.join(',')}`) + ` ${sortedFocuses.map((f) => seedSetsOf(f).map(keySeeds).join('/')).join(',')}`;
 const START = `<!-- adapter:start ${blockKey} (written by npm run adapter:results -- --write) -->`;
 const END = `<!-- adapter:end ${blockKey} -->`;
-const ANY_END = /<!-- adapter:end [a-z,]+( [a-z0-9.,+]+)? -->/g;
+const ANY_END = /<!-- adapter:end [a-z0-9.,+/ -]+ -->/g;
 
 /** The questions of these per-stream counts, and the accuracy without (`before`) and with (`after`) the change. */
 const totals = (streams: PairedCounts[]) => {

@@ -124,9 +124,9 @@ export const CANDIDATE_CONFIDENCE: ConfidenceLimits = { names: -1, details: -0.5
  * the colour gain of counting every detail word (+7.4) and took the other types from +2.8 to +8.5.
  * Every separated pair of a clip (at most the 15 that 6 candidates form) since 2026-12-06: the
  * same samples give four times the pairs; chosen on a tuning set (colour +10.7 against +8.2), then
- * on fresh streams colour +5.7 and shape +7.2 over 64 each, where 3 pairs per clip had given
- * +5.5 and +6.3 over 32 others each: no worse, within the spread of sets (docs/adapter.md,
- * "2026-12-06, night" and "2026-12-07").
+ * on fresh streams colour +6.4 over 80, shape +7.2 over 64 and position +5.4 over 48, where 3
+ * pairs per clip had given +5.5, +6.3 and +4.1 over 32, 32 and 48 others: no worse, within the
+ * spread of sets (docs/adapter.md, "2026-12-06, night" and "2026-12-07", "2026-12-07, later").
  */
 export const DEFAULT_COLLECT: CollectOptions = { candidates: 6, temperature: 1, minMargin: 0.05, maxPairsPerClip: 15, instructed: true, keyed: true };
 
