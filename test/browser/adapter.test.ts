@@ -100,7 +100,10 @@ describe('the TaskMem adapter in the app', () => {
         await agent.updateComplete;
         // A small Phase Two (about 10 s here: prompts are preprocessed once and scored many times), stored as a setting.
         // One SPSA direction per step (the default averages four): this test is about the app, not the fit.
-        await agent.controller.setAdapterTrainingOptions({ steps: 30, candidates: 3, batch: 3, directions: 1 });
+        // Which frames the fake webcam's clips hold depends on timing, so a few clips' candidates can
+        // all tie ("nothing to learn", seen once in CI with 3 candidates on 3 clips): the default 6
+        // candidates, and training waits for 6 clips (below).
+        await agent.controller.setAdapterTrainingOptions({ steps: 30, candidates: 6, batch: 3, directions: 1 });
         // Counts memories written while a training runs (the controller announces each one).
         const w = window as unknown as { __duringTraining: number };
         w.__duringTraining = 0;
@@ -122,6 +125,7 @@ describe('the TaskMem adapter in the app', () => {
       for (const q of [`What color is ${label}?`, `Where is ${label}?`, `Where did ${labels[1] ?? label} move to?`]) await ask(page, q);
 
       // Train now: the stream keeps being memorized during training.
+      await waitForMemoryCount(page, 6, 240_000);
       await panel(page).getByRole('button', { name: 'Train now' }).click();
       await expect.poll(() => status(page), { timeout: 10_000 }).toBe('training');
       await waitForVersion(page, 'v1');
