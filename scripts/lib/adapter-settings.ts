@@ -5,7 +5,9 @@
  * file written when the default kept 3 pairs per clip never pools with one written after it kept 15.
  */
 import { DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, type CollectOptions, type SteerTrainingOptions } from '../../src/adapter/phase-two';
+import { DEFAULT_MAX_PAIRS, DEFAULT_MIN_MARGIN } from '../../src/adapter/pairs';
 import type { ConfidenceLimits } from '../../src/memorize/confidence';
+import type { SteerHandle } from '../../src/memorize/steer-binding';
 
 type SteerSettings = Omit<SteerTrainingOptions, 'seed' | 'init' | 'signal' | 'onStep'>;
 
@@ -14,7 +16,7 @@ export interface TrainingSettings {
     candidates: number;
     temperature: number;
     minMargin: number;
-    maxPairsPerClip: number | null;
+    maxPairsPerClip: number;
     instructed: boolean;
     keyed: boolean;
     consensus: boolean;
@@ -28,16 +30,17 @@ export interface TrainingSettings {
   /** Mixed into the candidates' sampling seeds and the SPSA directions. */
   seed: number;
   /** Which positions the vector is added to (SteerHandle.positions). */
-  steerPositions: 'all' | 'after-images';
+  steerPositions: SteerHandle['positions'];
 }
 
-export function trainingSettings(collect: CollectOptions, steer: SteerSettings, extra: { rounds: number; seed: number; steerPositions: 'all' | 'after-images' }): TrainingSettings {
+export function trainingSettings(collect: CollectOptions, steer: SteerSettings, extra: Pick<TrainingSettings, 'rounds' | 'seed' | 'steerPositions'>): TrainingSettings {
   return {
     collect: {
       candidates: collect.candidates,
       temperature: collect.temperature,
-      minMargin: collect.minMargin ?? 0,
-      maxPairsPerClip: collect.maxPairsPerClip ?? null,
+      // What buildPairs uses when the collection leaves them unset.
+      minMargin: collect.minMargin ?? DEFAULT_MIN_MARGIN,
+      maxPairsPerClip: collect.maxPairsPerClip ?? DEFAULT_MAX_PAIRS,
       instructed: !!collect.instructed,
       keyed: !!collect.keyed,
       consensus: !!collect.consensus,
@@ -80,7 +83,7 @@ function phrases(s: TrainingSettings): Record<string, string> {
     sgd: `lr ${t.lr}, probe ${t.perturbation}, beta ${t.beta}, batch ${t.batch}, l2 ${t.l2}, norm at most ${t.maxNorm}`,
     temperature: `T ${c.temperature}`,
     candidates: `${c.candidates} ${c.instructed ? 'instructed' : 'plain-prompt'} candidates per clip`,
-    pairs: c.maxPairsPerClip === null ? 'every separated pair' : `at most ${c.maxPairsPerClip} pairs per clip`,
+    pairs: `at most ${c.maxPairsPerClip} pairs per clip`,
     margin: `reward margin over ${c.minMargin}`,
     confidence: c.confidence ? 'scored without unsure details' : 'scored as sampled',
     reward: `reward ${c.keyed ? 'keyed to named objects' : 'counting every detail word'}${c.consensus ? ', consensus only' : ''}${c.askedEvents ? ', places of asked events only' : ''}`,
