@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { poolRuns, type AdapterRunRecord } from '../../scripts/adapter-pool';
+import { poolRuns, poolTable, seedRuns, type AdapterRunRecord } from '../../scripts/adapter-pool';
 import { defaultTrainingSettings } from '../../scripts/lib/adapter-settings';
 
 const row = (seeds: number[], focusedGain: number, othersGain: number): AdapterRunRecord => ({
@@ -41,5 +41,29 @@ describe('poolRuns', () => {
     // The same settings written with their keys in another order are the same settings.
     const reordered = { ...row([7], 0, 0), settings: { ...today, collect: Object.fromEntries(Object.entries(today.collect).reverse()) as typeof today.collect } };
     expect(poolRuns([{ rows: [current, reordered] }])).toHaveLength(1);
+  });
+});
+
+describe('poolTable', () => {
+  it("lists today's default first within each focus, in the question types' order, with the bar per row", () => {
+    const today = defaultTrainingSettings();
+    const threePairs = { ...today, collect: { ...today.collect, maxPairsPerClip: 3 } };
+    const colour = (seeds: number[], gain: number, settings = today, scale = 1): AdapterRunRecord => ({ ...row(seeds, gain, 0), focus: 'color', scale, settings });
+    const rows = poolRuns([
+      { rows: [{ ...row([9], 0, 0), settings: today }, colour([5, 6], 0, threePairs), colour([1, 2], 2, today, 1.5)] },
+      { rows: [colour([1, 2], 2), colour([3, 7], 1)] },
+    ]);
+    const lines = poolTable(rows).split('\n').slice(2);
+    expect(lines.map((l) => l.split(' | ').slice(0, 3).join(' | '))).toEqual([
+      "| color | today's default | 4: 1-3, 7",
+      "| color | today's default, vector x1.5 | 2: 1-2",
+      '| color | at most 3 pairs per clip | 2: 5-6',
+      "| position | today's default | 1: 9",
+    ]);
+    expect(lines.map((l) => l.split(' | ').pop())).toEqual(['**met** |', '**met** |', 'not met |', 'not met |']);
+  });
+
+  it('writes each run of consecutive seeds as one range', () => {
+    expect(seedRuns([7669, 7445, 7446, 7447, 7541])).toBe('7445-7447, 7541, 7669');
   });
 });
