@@ -107,10 +107,8 @@ const baseSettings = (): TrainingSettings => {
   const d = defaultTrainingSettings();
   return { ...d, steer: { ...d.steer, steps: steps ?? d.steer.steps }, steerPositions: steerPositions as TrainingSettings['steerPositions'] };
 };
-const describeRow = (name: string, settings: TrainingSettings) => {
-  const changed = name === 'default' ? '' : describeSettings(settings, baseSettings());
-  return changed || `default (${describeSettings(settings)})`;
-};
+// Rows name only what differs from the run's default; the block spells the default out once.
+const describeRow = (name: string, settings: TrainingSettings) => (name === 'default' ? '' : describeSettings(settings, baseSettings())) || 'default';
 const RESULTS = 'docs/results.md';
 const describeSeeds = () => {
   const lists = focuses.map((f) => seedSetsOf(f).map(seedRange).join(' / '));
@@ -227,6 +225,8 @@ const block = [
   '| focus | training | focused questions | accuracy without | with adapter | change (points, 95% interval) | other questions | accuracy without | with adapter | change (points, 95% interval) | answer in memory | fact precision | pairs | DPO loss | train s |',
   '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | --- | ---: |',
   ...rows,
+  '',
+  `\`default\`: ${describeSettings(baseSettings())}.`,
   '',
   ...(pooled.length ? ['Each set of streams pooled with the others of its focus (`npm run adapter:pool`); the bar is the focused type +7 points or more and the others -2 or more:', '', '| focus and setting | streams | focused questions | change (points, 95% interval) | other questions | change (points, 95% interval) | bar |', '| --- | --- | ---: | ---: | ---: | ---: | --- |', ...pooled, ''] : []),
   ...details,
