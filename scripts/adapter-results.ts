@@ -101,11 +101,16 @@ const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name
   }
   return v;
 });
+// Which positions the vector is added to, in training and in memorizing (SteerHandle.positions).
+const steerPositions = ((text: string): TrainingSettings['steerPositions'] => {
+  if (text === 'all' || text === 'after-images') return text;
+  throw new Error(`--steer-positions is all or after-images, not '${text}'`);
+})(flag('steer-positions') ?? 'all');
 // The default row's settings in this run (--steps and --steer-positions apply to every row); a
 // variant's row names only what it changed from them, from the settings its training reports.
 const baseSettings = (): TrainingSettings => {
   const d = defaultTrainingSettings();
-  return { ...d, steer: { ...d.steer, steps: steps ?? d.steer.steps }, steerPositions: steerPositions as TrainingSettings['steerPositions'] };
+  return { ...d, steer: { ...d.steer, steps: steps ?? d.steer.steps }, steerPositions };
 };
 // Rows name only what differs from the run's default; the block spells the default out once.
 const describeRow = (name: string, settings: TrainingSettings) => (name === 'default' ? '' : describeSettings(settings, baseSettings())) || 'default';
@@ -148,9 +153,6 @@ const records: AdapterRunRecord[] = [];
 
 useLocalModels();
 const vlm = await Vlm.load(getModelSpec(FIXTURE_MODEL_ID), { inputsCacheBytes: TRAINING_INPUTS_CACHE_BYTES });
-// Which positions the vector is added to, in training and in memorizing (SteerHandle.positions).
-const steerPositions = flag('steer-positions') ?? 'all';
-if (steerPositions !== 'all' && steerPositions !== 'after-images') throw new Error(`--steer-positions is all or after-images, not '${steerPositions}'`);
 if (vlm.steer) vlm.steer.positions = steerPositions;
 const answerer = await vlm.answerer();
 const dir = mkdtempSync(join(tmpdir(), 'taskmem-adapter-results-'));
