@@ -18,8 +18,9 @@
  *   colour and 7573-7588 shape, the default at x1 and at x1.5 (strength 3), x1.5 named on tuning
  *   sets 1001-1016 and 1017-1032 before they ran, and 7589-7604 shape again; the default with 15
  *   pairs per clip on the types it had not met, named before they ran: 7605-7620 label,
- *   7621-7636 count, 7637-7652 order, and 7653-7668 position again; then 7669-7684 colour again);
- *   the next unused set starts at 7685.
+ *   7621-7636 count, 7637-7652 order, and 7653-7668 position again; then 7669-7684 colour again;
+ *   then the default at x1 and x1.5 once more, named before they ran: 7685-7700 colour and
+ *   7701-7716 position); the next unused set starts at 7717.
  */
 export const TRAIN_SEED_BASE = 100_000;
 export const TUNING_SEEDS = Array.from({ length: 20 }, (_, i) => 1 + i);
