@@ -7,7 +7,8 @@
  * Layer and hidden size default to the model's config.json (middle layer, text hidden size).
  * Every onnx/decoder_model_merged*.onnx variant (fp32, fp16, q4, ...) is patched in place; files
  * that already have the input are left alone, except that an input prepared with the fixed
- * [hidden] shape is re-declared to take a vector per position; the command is safe to re-run.
+ * [hidden] shape is re-declared to take a vector per position, and that `--layer L` moves an input
+ * prepared after another layer to layer L; the command is safe to re-run.
  */
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { prepareDecoder } from '../src/adapter/steer-graph';
 
 export interface PrepareResult {
   file: string;
-  status: 'patched' | 'upgraded' | 'already-prepared';
+  status: 'patched' | 'upgraded' | 'moved' | 'already-prepared';
   tensor?: string;
   method?: string;
 }
@@ -35,7 +36,8 @@ export function prepareModelDir(dir: string, opts: { layer?: number; hidden?: nu
   return files.map((f) => {
     const path = join(onnxDir, f);
     // One that was prepared before the input took positions is re-declared, keeping everything else.
-    const { status, model, info } = prepareDecoder(readFileSync(path), { layer, hiddenSize: hidden });
+    // A layer asked for by name moves a steer prepared elsewhere; the default never moves one.
+    const { status, model, info } = prepareDecoder(readFileSync(path), { layer, hiddenSize: hidden }, { move: opts.layer !== undefined });
     if (model) writeFileSync(path, model);
     return { file: f, status, tensor: info?.tensor, method: info?.method };
   });
@@ -54,7 +56,7 @@ function main() {
   }
   try {
     for (const r of prepareModelDir(dir, { layer: flag('layer'), hidden: flag('hidden') }))
-      console.log(`${r.file}: ${r.status}${r.tensor ? ` (steer added to ${r.tensor} by ${r.method})` : ''}`);
+      console.log(`${r.file}: ${r.status}${r.tensor ? ` (steer ${r.status === 'moved' ? 'moved' : 'added'} to ${r.tensor} by ${r.method})` : ''}`);
   } catch (e) {
     console.error(`prepare-steer: ${(e as Error).message}`);
     process.exit(1);

@@ -237,26 +237,65 @@ function addSteerToParts({ modelFields, graphField, graphFields, nodes, inputs }
     info = { layer: L, tensor, method: 'add', hiddenSize: opts.hiddenSize, elemType, perPosition: opts.perPosition ?? true };
   }
 
-  // Rebuild the graph: nodes in their new order where the first node field was, steer after inputs.
-  const graphParts: Uint8Array[] = [];
-  let nodesWritten = false;
-  const lastInputIndex = graphFields.map((f) => f.field).lastIndexOf(GRAPH_INPUT);
-  graphFields.forEach((f, i) => {
-    if (f.field === GRAPH_NODE) {
-      if (!nodesWritten) graphParts.push(...newNodes.map((n) => lenField(GRAPH_NODE, n)));
-      nodesWritten = true;
-      return;
-    }
-    graphParts.push(f.raw);
-    if (i === lastInputIndex)
-      graphParts.push(lenField(GRAPH_INPUT, info!.perPosition ? unshapedValueInfo(STEER_INPUT, elemType) : tensorValueInfo(STEER_INPUT, elemType, [opts.hiddenSize])));
-  });
-  const graph = concatBytes(graphParts);
-
+  const steerInput = info.perPosition ? unshapedValueInfo(STEER_INPUT, elemType) : tensorValueInfo(STEER_INPUT, elemType, [opts.hiddenSize]);
+  const graph = rebuildGraph(graphFields, newNodes, (f, i, all) => (i === all.map((g) => g.field).lastIndexOf(GRAPH_INPUT) ? [f.raw, lenField(GRAPH_INPUT, steerInput)] : [f.raw]));
   const modelParts: Uint8Array[] = [];
   for (const f of modelFields) modelParts.push(f === graphField ? lenField(MODEL_GRAPH, graph) : f.raw);
   modelParts.push(steerMetadata(info));
   return { model: concatBytes(modelParts), info };
+}
+
+/**
+ * The graph's fields with `nodes` in place of its node fields (where the first one was), and every
+ * other field as `other` maps it (kept, dropped or followed by more fields).
+ */
+function rebuildGraph(graphFields: WireField[], nodes: Uint8Array[], other: (f: WireField, i: number, all: WireField[]) => Uint8Array[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let nodesWritten = false;
+  graphFields.forEach((f, i) => {
+    if (f.field !== GRAPH_NODE) parts.push(...other(f, i, graphFields));
+    else if (!nodesWritten) {
+      parts.push(...nodes.map((n) => lenField(GRAPH_NODE, n)));
+      nodesWritten = true;
+    }
+  });
+  return concatBytes(parts);
+}
+
+/**
+ * The decoder as it was before `addSteerInput`: the steer nodes taken out, the renamed residual
+ * output or the skip-norm bias restored, and the input and its metadata dropped. Preparing the
+ * result at another layer moves the steer there.
+ */
+export function removeSteerInput(model: Uint8Array): Uint8Array {
+  return removeSteerFromParts(splitModel(model));
+}
+
+function removeSteerFromParts({ modelFields, graphField, graphFields, nodes, metadata }: ModelParts): Uint8Array {
+  const meta = metadata.find((m) => m.key === STEER_METADATA_KEY);
+  if (!meta) throw new Error(`the model has no '${STEER_INPUT}' input to remove`);
+  const steerNodes = nodes.filter((n) => n.op === 'Add' && /\/steer\/(Bias)?Add$/.test(n.name) && n.inputs.includes(STEER_INPUT));
+  const newNodes: Uint8Array[] = [];
+  for (const n of nodes) {
+    if (steerNodes.includes(n)) continue;
+    // Unfused: the steer Add's input was the layer's residual output, renamed; give it its name back.
+    const renamed = steerNodes.find((a) => a.name.endsWith('/steer/Add') && n.outputs.includes(a.inputs[0]!));
+    if (renamed) {
+      newNodes.push(rewriteNode(n, NODE_OUTPUT, n.outputs.map((o) => (o === renamed.inputs[0] ? renamed.outputs[0]! : o))));
+      continue;
+    }
+    // Fused: the skip-norm bias was the steer input itself, or the model's bias plus it.
+    const biasAdd = steerNodes.find((a) => a.name.endsWith('/steer/BiasAdd') && n.inputs.includes(a.outputs[0]!));
+    if (n.inputs.includes(STEER_INPUT) || biasAdd) {
+      const ins = n.inputs.map((i) => (i === STEER_INPUT ? '' : biasAdd && i === biasAdd.outputs[0] ? biasAdd.inputs[0]! : i));
+      while (ins.length && ins[ins.length - 1] === '') ins.pop();
+      newNodes.push(rewriteNode(n, NODE_INPUT, ins));
+      continue;
+    }
+    newNodes.push(n.raw);
+  }
+  const graph = rebuildGraph(graphFields, newNodes, (f) => (f.field === GRAPH_INPUT && valueInfoName(f.payload!) === STEER_INPUT ? [] : [f.raw]));
+  return concatBytes(modelFields.filter((f) => f !== meta.field).map((f) => (f === graphField ? lenField(MODEL_GRAPH, graph) : f.raw)));
 }
 
 /** The model metadata entry that records where and how the steer input was added. */
@@ -290,11 +329,15 @@ function upgradeParts({ modelFields, graphField, graphFields, metadata }: ModelP
 /**
  * What `npm run prepare-steer` does to one decoder file, reading it once (a real decoder is
  * gigabytes): adds the steer input, upgrades one declared [hiddenSize] to take positions, or
- * leaves a prepared one alone (`model` is then absent).
+ * leaves a prepared one alone (`model` is then absent). With `move`, a decoder prepared at
+ * another layer has its steer moved to `site.layer` instead of being left there.
  */
-export function prepareDecoder(model: Uint8Array, site: SteerSite): { status: 'patched' | 'upgraded' | 'already-prepared'; model?: Uint8Array; info?: SteerInfo } {
+export function prepareDecoder(model: Uint8Array, site: SteerSite, opts: { move?: boolean } = {}): { status: 'patched' | 'upgraded' | 'moved' | 'already-prepared'; model?: Uint8Array; info?: SteerInfo } {
   const parts = splitModel(model);
   if (parts.inputs.some((i) => i.name === STEER_INPUT)) {
+    const current = parts.metadata.find((m) => m.key === STEER_METADATA_KEY);
+    const layer = current ? (JSON.parse(current.value) as SteerInfo).layer : undefined;
+    if (opts.move && layer !== site.layer) return { status: 'moved', ...addSteerToParts(splitModel(removeSteerFromParts(parts)), site) };
     const upgraded = upgradeParts(parts);
     return upgraded ? { status: 'upgraded', model: upgraded } : { status: 'already-prepared' };
   }

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { addSteerInput, summarizeDecoder } from '../../src/adapter/steer-graph';
+import { addSteerInput, removeSteerInput, summarizeDecoder } from '../../src/adapter/steer-graph';
 
 const fused = readFileSync(new URL('../fixtures/fused-skipnorm.onnx', import.meta.url));
+// The same graph with the norm's optional bias set (scripts/fixture/make-fused-graph.py).
+const fusedWithBias = readFileSync(new URL('../fixtures/fused-skipnorm-bias.onnx', import.meta.url));
 const H = 4;
 const x = Float32Array.from({ length: 2 * H }, (_, i) => (i % 5) - 2);
 
@@ -40,6 +42,21 @@ describe('steer surgery on an ORT-fused graph (SkipSimplifiedLayerNormalization)
     const { model } = addSteerInput(fused, { layer: 0, hiddenSize: H });
     expect(() => addSteerInput(model, { layer: 0, hiddenSize: H })).toThrow(/already has a 'steer' input/);
     expect(() => addSteerInput(fused, { layer: 7, hiddenSize: H })).toThrow(/outside the decoder's 2 layers/);
+  });
+
+  it('adds the vector to a bias the norm already has, and removing the input restores each graph byte for byte', async () => {
+    const { model } = addSteerInput(fusedWithBias, { layer: 0, hiddenSize: H });
+    const v = Float32Array.from([0.5, -1, 2, 0]);
+    const plain = await run(fusedWithBias);
+    const steered = await run(model, v);
+    steered.residual.forEach((r, i) => expect(r).toBeCloseTo(plain.residual[i] + v[i % H], 5));
+    for (const graph of [fused, fusedWithBias]) {
+      const removed = removeSteerInput(addSteerInput(graph, { layer: 0, hiddenSize: H }).model);
+      expect(Buffer.from(removed).equals(graph)).toBe(true);
+    }
+    expect(summarizeDecoder(removeSteerInput(model)).inputs.map((i) => i.name)).toEqual(['inputs_embeds']);
+    expect(Array.from((await run(removeSteerInput(model))).residual)).toEqual(Array.from(plain.residual));
+    expect(() => removeSteerInput(fused)).toThrow(/no 'steer' input to remove/);
   });
 
   it('refuses bytes that are not an ONNX model', () => {

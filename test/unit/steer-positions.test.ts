@@ -2,11 +2,15 @@
  * Per-position steering: an unfused decoder's steer input is declared without a shape, so the
  * vector can be left off the image tokens, as a written instruction after the images is.
  */
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { addSteerInput, allowPerPositionSteer, prepareDecoder, summarizeDecoder } from '../../src/adapter/steer-graph';
+import { addSteerInput, allowPerPositionSteer, prepareDecoder, removeSteerInput, summarizeDecoder } from '../../src/adapter/steer-graph';
 import { concatBytes, lenField, stringField, varintField } from '../../src/adapter/protobuf-wire';
 import { bindSteer } from '../../src/memorize/steer-binding';
+import { prepareModelDir } from '../../scripts/prepare-steer';
 
 const H = 4;
 const T = 3;
@@ -76,6 +80,74 @@ describe('per-position steer input', () => {
     const upgraded = prepareDecoder(fixed, site);
     expect(upgraded).toEqual({ status: 'upgraded', model: allowPerPositionSteer(fixed) });
     expect(prepareDecoder(upgraded.model!, site)).toEqual({ status: 'already-prepared' });
+  });
+
+  it('removes the steer of an unfused decoder, giving back the exported graph byte for byte', async () => {
+    for (const perPosition of [true, false]) {
+      const { model } = addSteerInput(unfusedDecoder(), { layer: 0, hiddenSize: H, perPosition });
+      expect(Buffer.from(removeSteerInput(model)).equals(Buffer.from(unfusedDecoder()))).toBe(true);
+    }
+    const session = await ort.InferenceSession.create(removeSteerInput(addSteerInput(unfusedDecoder(), { layer: 0, hiddenSize: H }).model));
+    expect(session.inputNames).toEqual(['inputs_embeds']);
+    const out = await session.run({ inputs_embeds: new ort.Tensor('float32', x, [1, T, H]) });
+    (out.hidden.data as Float32Array).forEach((h, i) => expect(h).toBeCloseTo(plain[i], 5));
+  });
+});
+
+describe('moving the steer to another layer (the committed fixture, steer after layer 1 of 4)', () => {
+  const committed = () => new Uint8Array(readFileSync(new URL('../../models/taskmem/qwen3-vl-fixture/onnx/decoder_model_merged.onnx', import.meta.url)));
+
+  it('moves it only when asked, to the same graph a fresh preparation at that layer gives', () => {
+    const site = { layer: 2, hiddenSize: 128 };
+    // Without being asked to move, the fixed-shape input is only re-declared, at layer 1.
+    const kept = prepareDecoder(committed(), site);
+    expect(kept.status).toBe('upgraded');
+    expect(summarizeDecoder(kept.model!).steer?.layer).toBe(1);
+    const moved = prepareDecoder(committed(), site, { move: true });
+    expect(moved.status).toBe('moved');
+    expect(summarizeDecoder(moved.model!).steer).toMatchObject({ layer: 2, method: 'add', tensor: '/layers.2/Add_1_output_0', perPosition: true });
+    expect(summarizeDecoder(moved.model!).inputs.filter((i) => i.name === 'steer')).toHaveLength(1);
+    const fresh = addSteerInput(removeSteerInput(committed()), site).model;
+    expect(Buffer.from(moved.model!).equals(Buffer.from(fresh))).toBe(true);
+    // Asked for the layer it is already at, nothing moves.
+    expect(prepareDecoder(moved.model!, site, { move: true }).status).toBe('already-prepared');
+  });
+
+  it('npm run prepare-steer moves it when --layer names another layer, and never by default', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'taskmem-prepare-steer-'));
+    try {
+      mkdirSync(join(dir, 'onnx'));
+      copyFileSync(new URL('../../models/taskmem/qwen3-vl-fixture/config.json', import.meta.url), join(dir, 'config.json'));
+      writeFileSync(join(dir, 'onnx', 'decoder_model_merged.onnx'), committed());
+      const layerOf = () => summarizeDecoder(new Uint8Array(readFileSync(join(dir, 'onnx', 'decoder_model_merged.onnx')))).steer?.layer;
+      expect(prepareModelDir(dir).map((r) => r.status)).toEqual(['upgraded']);
+      expect(layerOf()).toBe(1);
+      expect(prepareModelDir(dir, { layer: 2 })).toEqual([{ file: 'decoder_model_merged.onnx', status: 'moved', tensor: '/layers.2/Add_1_output_0', method: 'add' }]);
+      expect(layerOf()).toBe(2);
+      // The default layer (the middle one, 1) does not pull it back.
+      expect(prepareModelDir(dir).map((r) => r.status)).toEqual(['already-prepared']);
+      expect(layerOf()).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with zeros, the moved decoder computes what the committed one does', async () => {
+    const moved = prepareDecoder(committed(), { layer: 2, hiddenSize: 128 }, { move: true }).model!;
+    const L = 3, kvHeads = 2, headDim = 32;
+    const feeds = (withPositions: boolean): Record<string, ort.Tensor> => {
+      const f: Record<string, ort.Tensor> = {
+        inputs_embeds: new ort.Tensor('float32', Float32Array.from({ length: L * 128 }, (_, i) => Math.sin(i) / 4), [1, L, 128]),
+        attention_mask: new ort.Tensor('int64', BigInt64Array.from({ length: L }, () => 1n), [1, L]),
+        position_ids: new ort.Tensor('int64', BigInt64Array.from({ length: 3 * L }, (_, i) => BigInt(i % L)), [3, 1, L]),
+        steer: withPositions ? new ort.Tensor('float32', new Float32Array(L * 128), [1, L, 128]) : new ort.Tensor('float32', new Float32Array(128), [128]),
+      };
+      for (let i = 0; i < 4; i++) for (const k of ['key', 'value']) f[`past_key_values.${i}.${k}`] = new ort.Tensor('float32', new Float32Array(0), [1, kvHeads, 0, headDim]);
+      return f;
+    };
+    const a = await (await ort.InferenceSession.create(committed())).run(feeds(false));
+    const b = await (await ort.InferenceSession.create(moved)).run(feeds(true));
+    expect(Array.from(b.logits.data as Float32Array)).toEqual(Array.from(a.logits.data as Float32Array));
   });
 });
 
