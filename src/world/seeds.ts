@@ -3,7 +3,8 @@
  * - training: the fixture model's training streams (TRAIN_SEED_BASE + 0..N);
  * - tuning: streams we may look at while developing prompts, thresholds and the adapter (1-20, and
  *   1001-1999 for sets of 16 when 8 streams are too few to tell settings apart:
- *   1001-1016 colour, 2026-12-06 night; 1017-1032 shape, 2026-12-07);
+ *   1001-1016 colour, 2026-12-06 night; 1017-1032 shape, 2026-12-07; 1033-1048 position,
+ *   2026-12-07 evening);
  * - evaluation: streams used only for the numbers we report. 7101-7999 are kept for measuring a
  *   setting already named on streams no comparison was run on: each set of 16 measures one focus
  *   with settings fixed before it was run (a rerun with the same settings repeats it exactly)
@@ -20,7 +21,8 @@
  *   pairs per clip on the types it had not met, named before they ran: 7605-7620 label,
  *   7621-7636 count, 7637-7652 order, and 7653-7668 position again; then 7669-7684 colour again;
  *   then the default at x1 and x1.5 once more, named before they ran: 7685-7700 colour and
- *   7701-7716 position); the next unused set starts at 7717.
+ *   7701-7716 position; then 7717-7732 shape, the default at x1 and x1.5 once more); the next
+ *   unused set starts at 7733.
  */
 export const TRAIN_SEED_BASE = 100_000;
 export const TUNING_SEEDS = Array.from({ length: 20 }, (_, i) => 1 + i);
