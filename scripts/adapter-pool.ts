@@ -9,10 +9,10 @@
  * --write puts the pooled table into docs/results.md as a generated block, at the head of the
  * adapter section, so the figures the bar is judged on are never typed by hand.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { formatInterval, formatPoints, pairedChange, type PairedChange, type PairedCounts } from '../src/eval/paired-change';
 import { QUESTION_TYPES } from '../src/world/types';
-import { placeGeneratedBlock } from './lib/generated-block';
+import { writeGeneratedBlock } from './lib/generated-block';
 import { defaultTrainingSettings, describeSettings, settingsKey, type TrainingSettings } from './lib/adapter-settings';
 
 /** One row of an adapter:results run, with its per-stream counts (in the order of `seeds`). */
@@ -83,6 +83,8 @@ export function seedRuns(seeds: number[]): string {
   return runs.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(', ');
 }
 
+/** The section of docs/results.md that adapter:results' blocks and the pooled table go under. */
+export const ADAPTER_SECTION_HEADING = '## The task adapter (`npm run adapter:results -- --write`)';
 const POOL_START = '<!-- adapter-pool:start (written by npm run adapter:pool -- --write docs/adapter-runs/*.json) -->';
 const POOL_END = '<!-- adapter-pool:end -->';
 
@@ -134,8 +136,7 @@ if (process.argv[1]?.endsWith('adapter-pool.ts')) {
   }
   if (args.includes('--write')) {
     const RESULTS = 'docs/results.md';
-    const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Results\n';
-    writeFileSync(RESULTS, placeGeneratedBlock(current, { start: POOL_START, end: POOL_END, text: poolBlock(rows, files), after: /^## The task adapter.*$/gm, heading: '## The task adapter (`npm run adapter:results -- --write`)' }));
+    writeGeneratedBlock(RESULTS, { start: POOL_START, end: POOL_END, text: poolBlock(rows, files), after: /^## The task adapter.*$/gm, heading: ADAPTER_SECTION_HEADING }, '# Results\n');
     console.log(`updated ${RESULTS}`);
   }
 }

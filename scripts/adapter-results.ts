@@ -28,7 +28,7 @@
  *
  * Defaults use the evaluation seeds (never tuned on); pass --seeds from TUNING_SEEDS while tuning.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeWorldStream } from './lib/world-files';
@@ -42,9 +42,9 @@ import { MEMORY_FOCUSES, type MemoryFocus } from '../src/memorize/prompt';
 import { EVALUATION_SEEDS, parseSeedList } from '../src/world/seeds';
 import type { ConfidenceLimits } from '../src/memorize/confidence';
 import { QUESTION_TYPES, type QuestionType } from '../src/world/types';
-import { placeGeneratedBlock } from './lib/generated-block';
+import { writeGeneratedBlock } from './lib/generated-block';
 import { formatInterval, formatPoints, pairedChange, type PairedCounts } from '../src/eval/paired-change';
-import { poolRuns, type AdapterRunRecord } from './adapter-pool';
+import { ADAPTER_SECTION_HEADING, poolRuns, type AdapterRunRecord } from './adapter-pool';
 import { defaultTrainingSettings, describeSettings, type TrainingSettings } from './lib/adapter-settings';
 
 const args = process.argv.slice(2);
@@ -243,8 +243,6 @@ if (jsonOut) {
   console.log(`per-stream counts: ${jsonOut}`);
 }
 if (args.includes('--write')) {
-  const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Results\n';
-  const next = placeGeneratedBlock(current, { start: START, end: END, text: block, after: ANY_END, heading: '## The task adapter (`npm run adapter:results -- --write`)' });
-  writeFileSync(RESULTS, next);
+  writeGeneratedBlock(RESULTS, { start: START, end: END, text: block, after: ANY_END, heading: ADAPTER_SECTION_HEADING }, '# Results\n');
   console.log(`updated ${RESULTS}`);
 }

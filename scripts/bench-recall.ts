@@ -9,9 +9,8 @@
  *   npm run bench:recall [-- --sizes 1000,10000,100000 --queries 200 --no-write]
  */
 import { cpus, loadavg } from 'node:os';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { launchChromium, startDevServer } from './lib/chromium';
-import { placeGeneratedBlock } from './lib/generated-block';
+import { writeGeneratedBlock } from './lib/generated-block';
 
 const args = process.argv.slice(2);
 const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
@@ -108,7 +107,5 @@ const block = [
 ].join('\n');
 console.log(block);
 if (!args.includes('--no-write')) {
-  const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
-  const next = placeGeneratedBlock(current, { start: START, end: END, text: block, heading: '## Recall at scale' });
-  writeFileSync(RESULTS, next);
+  writeGeneratedBlock(RESULTS, { start: START, end: END, text: block, heading: '## Recall at scale' });
 }

@@ -5,14 +5,14 @@
  *
  *   npm run eval:results [-- --seeds 7001,7002 --minutes 3]
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeWorldStream } from './lib/world-files';
 import { evaluate, formatReports } from './eval';
 import { EVALUATION_SEEDS, parseSeedList } from '../src/world/seeds';
 import { FIXTURE_MODEL_ID } from '../src/memorize/registry';
-import { placeGeneratedBlock } from './lib/generated-block';
+import { writeGeneratedBlock } from './lib/generated-block';
 
 const args = process.argv.slice(2);
 const flag = (n: string) => (args.includes(`--${n}`) ? args[args.indexOf(`--${n}`) + 1] : undefined);
@@ -40,9 +40,7 @@ try {
     formatReports(reports),
     END,
   ].join('\n');
-  const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
-  const next = placeGeneratedBlock(current, { start: START, end: END, text: block });
-  writeFileSync(RESULTS, next);
+  writeGeneratedBlock(RESULTS, { start: START, end: END, text: block });
   console.log(block);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,8 @@
  * A block the document lacks goes after the last marker matching `after` (so blocks of one kind
  * stay together), else at the end under `heading`.
  */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+
 export interface GeneratedBlock {
   start: string;
   end: string;
@@ -13,6 +15,14 @@ export interface GeneratedBlock {
   after?: RegExp;
   /** Section text put before a block appended at the end of the document. */
   heading?: string;
+}
+
+/**
+ * Places `block` in the document at `path` and writes it back; a missing document starts as
+ * `whenMissing`.
+ */
+export function writeGeneratedBlock(path: string, block: GeneratedBlock, whenMissing = ''): void {
+  writeFileSync(path, placeGeneratedBlock(existsSync(path) ? readFileSync(path, 'utf8') : whenMissing, block));
 }
 
 export function placeGeneratedBlock(document: string, block: GeneratedBlock): string {

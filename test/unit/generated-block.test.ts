@@ -1,5 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { placeGeneratedBlock } from '../../scripts/lib/generated-block';
+import { placeGeneratedBlock, writeGeneratedBlock } from '../../scripts/lib/generated-block';
 
 const block = (key: string, body: string) => ({
   start: `<!-- a:start ${key} -->`,
@@ -28,5 +31,21 @@ describe('placeGeneratedBlock', () => {
 
   it('refuses a start marker without its end rather than cutting the document', () => {
     expect(() => placeGeneratedBlock('<!-- a:start x -->\nbroken', block('x', 'x'))).toThrow(/no "<!-- a:end x -->"/);
+  });
+});
+
+describe('writeGeneratedBlock', () => {
+  it('starts a missing document as given, and replaces the block in place on the next write', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'taskmem-generated-block-'));
+    try {
+      const path = join(dir, 'results.md');
+      const block = (text: string) => ({ start: '<!-- x:start -->', end: '<!-- x:end -->', text: `<!-- x:start -->\n${text}\n<!-- x:end -->`, heading: '## X' });
+      writeGeneratedBlock(path, block('one'), '# Results\n');
+      expect(readFileSync(path, 'utf8')).toBe('# Results\n\n## X\n\n<!-- x:start -->\none\n<!-- x:end -->\n');
+      writeGeneratedBlock(path, block('two'), '# Results\n');
+      expect(readFileSync(path, 'utf8')).toBe('# Results\n\n## X\n\n<!-- x:start -->\ntwo\n<!-- x:end -->\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
