@@ -268,20 +268,27 @@ function rebuildGraph(graphFields: WireField[], nodes: Uint8Array[], other: (f: 
  * result at another layer moves the steer there.
  */
 export function removeSteerInput(model: Uint8Array): Uint8Array {
-  return removeSteerFromParts(splitModel(model));
+  const { modelFields, graphField, graphFields, nodes } = withoutSteer(splitModel(model));
+  const graph = rebuildGraph(graphFields, nodes.map((n) => n.raw), (f) => [f.raw]);
+  return concatBytes(modelFields.map((f) => (f === graphField ? lenField(MODEL_GRAPH, graph) : f.raw)));
 }
 
-function removeSteerFromParts({ modelFields, graphField, graphFields, nodes, metadata }: ModelParts): Uint8Array {
+/**
+ * The parts of a prepared decoder with its steer taken out, without serialising the model (a
+ * real decoder is gigabytes), so a move can add the steer elsewhere from them directly. The node
+ * fields left in `graphFields` only mark where the nodes go (rebuildGraph writes `nodes` there).
+ */
+function withoutSteer({ modelFields, graphField, graphFields, nodes, inputs, metadata }: ModelParts): ModelParts {
   const meta = metadata.find((m) => m.key === STEER_METADATA_KEY);
   if (!meta) throw new Error(`the model has no '${STEER_INPUT}' input to remove`);
   const steerNodes = nodes.filter((n) => n.op === 'Add' && /\/steer\/(Bias)?Add$/.test(n.name) && n.inputs.includes(STEER_INPUT));
-  const newNodes: Uint8Array[] = [];
+  const kept: NodeView[] = [];
   for (const n of nodes) {
     if (steerNodes.includes(n)) continue;
     // Unfused: the steer Add's input was the layer's residual output, renamed; give it its name back.
     const renamed = steerNodes.find((a) => a.name.endsWith('/steer/Add') && n.outputs.includes(a.inputs[0]!));
     if (renamed) {
-      newNodes.push(rewriteNode(n, NODE_OUTPUT, n.outputs.map((o) => (o === renamed.inputs[0] ? renamed.outputs[0]! : o))));
+      kept.push(parseNode(rewriteNode(n, NODE_OUTPUT, n.outputs.map((o) => (o === renamed.inputs[0] ? renamed.outputs[0]! : o)))));
       continue;
     }
     // Fused: the skip-norm bias was the steer input itself, or the model's bias plus it.
@@ -289,13 +296,19 @@ function removeSteerFromParts({ modelFields, graphField, graphFields, nodes, met
     if (n.inputs.includes(STEER_INPUT) || biasAdd) {
       const ins = n.inputs.map((i) => (i === STEER_INPUT ? '' : biasAdd && i === biasAdd.outputs[0] ? biasAdd.inputs[0]! : i));
       while (ins.length && ins[ins.length - 1] === '') ins.pop();
-      newNodes.push(rewriteNode(n, NODE_INPUT, ins));
+      kept.push(parseNode(rewriteNode(n, NODE_INPUT, ins)));
       continue;
     }
-    newNodes.push(n.raw);
+    kept.push(n);
   }
-  const graph = rebuildGraph(graphFields, newNodes, (f) => (f.field === GRAPH_INPUT && valueInfoName(f.payload!) === STEER_INPUT ? [] : [f.raw]));
-  return concatBytes(modelFields.filter((f) => f !== meta.field).map((f) => (f === graphField ? lenField(MODEL_GRAPH, graph) : f.raw)));
+  return {
+    modelFields: modelFields.filter((f) => f !== meta.field),
+    graphField,
+    graphFields: graphFields.filter((f) => !(f.field === GRAPH_INPUT && valueInfoName(f.payload!) === STEER_INPUT)),
+    nodes: kept,
+    inputs: inputs.filter((i) => i.name !== STEER_INPUT),
+    metadata: metadata.filter((m) => m !== meta),
+  };
 }
 
 /** The model metadata entry that records where and how the steer input was added. */
@@ -337,7 +350,7 @@ export function prepareDecoder(model: Uint8Array, site: SteerSite, opts: { move?
   if (parts.inputs.some((i) => i.name === STEER_INPUT)) {
     const current = parts.metadata.find((m) => m.key === STEER_METADATA_KEY);
     const layer = current ? (JSON.parse(current.value) as SteerInfo).layer : undefined;
-    if (opts.move && layer !== site.layer) return { status: 'moved', ...addSteerToParts(splitModel(removeSteerFromParts(parts)), site) };
+    if (opts.move && layer !== site.layer) return { status: 'moved', ...addSteerToParts(withoutSteer(parts), site) };
     const upgraded = upgradeParts(parts);
     return upgraded ? { status: 'upgraded', model: upgraded } : { status: 'already-prepared' };
   }
