@@ -58,6 +58,8 @@ export interface AdapterTrainOptions {
   chosenWeight?: number;
   /** SPSA directions averaged per step (SteerTrainingOptions.directions). */
   directions?: number;
+  /** Share of the last SPSA steps averaged into the vector (SteerTrainingOptions.tailAverage). */
+  tailAverage?: number;
   /** Factor the trained vector is stored and applied at (SteerTrainingOptions.strength). */
   strength?: number;
   /**
@@ -194,6 +196,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
       steps: opts.steps ?? DEFAULT_STEER_TRAINING.steps,
       chosenWeight: opts.chosenWeight ?? DEFAULT_STEER_TRAINING.chosenWeight,
       directions: opts.directions ?? DEFAULT_STEER_TRAINING.directions,
+      tailAverage: opts.tailAverage ?? DEFAULT_STEER_TRAINING.tailAverage,
       strength: opts.strength ?? DEFAULT_STEER_TRAINING.strength,
     };
     const settings = trainingSettings(collect, steerOptions, { rounds, seed, steerPositions: vlm.steer!.positions });

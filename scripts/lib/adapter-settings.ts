@@ -56,6 +56,7 @@ export function trainingSettings(collect: CollectOptions, steer: SteerSettings, 
       l2: steer.l2,
       chosenWeight: steer.chosenWeight ?? 0,
       directions: steer.directions ?? 1,
+      tailAverage: steer.tailAverage ?? 0,
       strength: steer.strength ?? 1,
       maxNorm: steer.maxNorm,
     },
@@ -67,8 +68,17 @@ export function trainingSettings(collect: CollectOptions, steer: SteerSettings, 
 export const defaultTrainingSettings = (): TrainingSettings =>
   trainingSettings({ ...DEFAULT_COLLECT }, DEFAULT_STEER_TRAINING, { rounds: 1, seed: 1, steerPositions: 'all' });
 
+/**
+ * Settings recorded before a setting existed, with that setting at the value every training had
+ * then (tail averaging came on 2026-12-07, night), so old rows still pool with new rows trained alike.
+ */
+export function withLaterSettings(s: TrainingSettings): TrainingSettings {
+  return { ...s, steer: { ...s.steer, tailAverage: s.steer.tailAverage ?? 0 } };
+}
+
 /** The same string for the same settings, whatever order their keys were written in. */
 export function settingsKey(s: TrainingSettings): string {
+  s = withLaterSettings(s);
   const canonical = (x: unknown): unknown =>
     x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, canonical((x as Record<string, unknown>)[k])])) : x;
   return JSON.stringify(canonical(s));
@@ -76,9 +86,11 @@ export function settingsKey(s: TrainingSettings): string {
 
 /** Each setting in words; the phrases describeSettings joins. */
 function phrases(s: TrainingSettings): Record<string, string> {
+  s = withLaterSettings(s);
   const c = s.collect, t = s.steer;
   return {
     steps: `${t.steps} steps of ${t.directions} SPSA direction${t.directions === 1 ? '' : 's'}`,
+    average: t.tailAverage ? `the mean of the last ${Math.round(100 * t.tailAverage)}% of the SPSA iterates` : 'the last SPSA iterate',
     strength: `strength ${t.strength}`,
     sgd: `lr ${t.lr}, probe ${t.perturbation}, beta ${t.beta}, batch ${t.batch}, l2 ${t.l2}, norm at most ${t.maxNorm}`,
     temperature: `T ${c.temperature}`,

@@ -135,6 +135,13 @@ export interface SpsaOptions {
   signal?: AbortSignal;
   /** After each update the vector is scaled back onto this norm if it grew past it. */
   maxNorm?: number;
+  /**
+   * Share of the last steps whose iterates are averaged into the result (Polyak-Ruppert tail
+   * averaging); 0 or absent = the last iterate. With a constant step size the iterate keeps
+   * wandering around where the loss is low, by about one step's noise per step; the mean of the
+   * last iterates keeps the drift they share and cancels most of that noise, at no forward pass.
+   */
+  tailAverage?: number;
 }
 
 export interface SpsaResult {
@@ -151,6 +158,7 @@ function checkOptions(o: SpsaOptions): number {
   if (!(o.perturbation > 0) || !Number.isFinite(o.perturbation)) throw new RangeError(`perturbation must be a positive number, got ${o.perturbation}`);
   if (!Number.isInteger(directions) || directions < 1) throw new RangeError(`directions must be an integer >= 1, got ${directions}`);
   if (o.maxNorm !== undefined && !(o.maxNorm > 0)) throw new RangeError(`maxNorm must be a positive number, got ${o.maxNorm}`);
+  if (o.tailAverage !== undefined && !(o.tailAverage >= 0 && o.tailAverage <= 1)) throw new RangeError(`tailAverage must be between 0 and 1, got ${o.tailAverage}`);
   return directions;
 }
 
@@ -170,7 +178,8 @@ function clipNorm(v: Float32Array, maxNorm: number | undefined): void {
 
 /**
  * Minimizes `loss` with SPSA: per step and direction z, g = (L(v + c z) - L(v - c z)) / (2c) * z,
- * averaged over the directions, then v -= lr * g. The directions come from mulberry32(seed) alone,
+ * averaged over the directions, then v -= lr * g; the result is the last iterate, or with
+ * `tailAverage` the mean of the last iterates. The directions come from mulberry32(seed) alone,
  * so a deterministic loss gives the same vector for the same seed.
  */
 export async function trainSpsa(opts: SpsaOptions): Promise<SpsaResult> {
@@ -180,6 +189,14 @@ export async function trainSpsa(opts: SpsaOptions): Promise<SpsaResult> {
   const v = Float32Array.from(opts.init);
   clipNorm(v, maxNorm);
   const history: SpsaResult['history'] = [];
+  // Iterates from this step on are summed; an early stop returns the mean of those summed so far.
+  const averageFrom = opts.tailAverage ? steps - Math.max(1, Math.round(opts.tailAverage * steps)) : steps;
+  const sum = new Float64Array(v.length);
+  let summed = 0;
+  const result = (stoppedEarly: boolean): SpsaResult => {
+    if (summed === 0) return { vector: v, history, stoppedEarly };
+    return { vector: Float32Array.from(sum, (x) => x / summed), history, stoppedEarly };
+  };
   const evaluate = async (x: Float32Array, step: number): Promise<number> => {
     const value = await loss(x);
     // One NaN would spread to every coordinate through the update; fail where it happened.
@@ -188,7 +205,7 @@ export async function trainSpsa(opts: SpsaOptions): Promise<SpsaResult> {
   };
 
   for (let step = 0; step < steps; step++) {
-    if (signal?.aborted) return { vector: v, history, stoppedEarly: true };
+    if (signal?.aborted) return result(true);
     const g = new Float64Array(v.length);
     let lossSum = 0;
     for (let k = 0; k < directions; k++) {
@@ -205,12 +222,16 @@ export async function trainSpsa(opts: SpsaOptions): Promise<SpsaResult> {
       g2 += g[i] * g[i];
     }
     clipNorm(v, maxNorm);
+    if (step >= averageFrom) {
+      for (let i = 0; i < v.length; i++) sum[i] += v[i];
+      summed++;
+    }
     const stepLoss = lossSum / (2 * directions);
     history.push({ step, loss: stepLoss });
     if (onStep) {
       const verdict = await onStep({ step, steps, loss: stepLoss, gradNorm: Math.sqrt(g2), norm: vectorNorm(v), vector: Float32Array.from(v) });
-      if (verdict === false) return { vector: v, history, stoppedEarly: step + 1 < steps };
+      if (verdict === false) return result(step + 1 < steps);
     }
   }
-  return { vector: v, history, stoppedEarly: false };
+  return result(false);
 }

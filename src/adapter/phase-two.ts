@@ -187,6 +187,8 @@ export interface SteerTrainingOptions {
   chosenWeight?: number;
   /** SPSA directions averaged per step (SpsaOptions.directions; default 1), each on its own minibatch. */
   directions?: number;
+  /** Share of the last SPSA steps whose iterates are averaged into the vector (SpsaOptions.tailAverage); 0 = the last iterate. */
+  tailAverage?: number;
   /**
    * The trained vector is returned (stored, applied) multiplied by this, a steering coefficient as
    * in activation-addition work; default 1. A start vector (`init`, e.g. the active adapter) is
@@ -263,6 +265,7 @@ export async function trainSteer(model: PolicyModel, pairs: TrainingPair[], hidd
       lr: opts.lr,
       perturbation: opts.perturbation,
       directions: opts.directions,
+      tailAverage: opts.tailAverage,
       seed: opts.seed,
       maxNorm: opts.maxNorm,
       signal: opts.signal,

@@ -183,12 +183,56 @@ describe('trainSpsa', () => {
     expect(cosine).toBeGreaterThan(0.95);
   });
 
+  it('averages the last iterates when asked, which lands nearer a noisy minimum than the last iterate', async () => {
+    // A minibatch loss: each step's two probes share one draw of noise that moves the minimum, as
+    // a minibatch of pairs does, so a constant step size leaves the iterate wandering around it.
+    const target = randomVector(mulberry32(21), 8);
+    const noisyQuadratic = () => {
+      const rng = mulberry32(22);
+      let calls = 0;
+      let shift = new Float32Array(8);
+      return async (v: Float32Array) => {
+        if (calls++ % 2 === 0) shift = randomVector(rng, 8);
+        let s = 0;
+        for (let i = 0; i < v.length; i++) s += (v[i] - target[i] - shift[i]) ** 2;
+        return s;
+      };
+    };
+    const run = (tailAverage?: number) =>
+      trainSpsa({ init: new Float32Array(8), loss: noisyQuadratic(), steps: 600, lr: 1 / 24, perturbation: 0.01, seed: 7, tailAverage });
+    const [last, averaged] = await Promise.all([run(), run(0.5)]);
+    // Same seeds, same trajectory: only what is returned differs.
+    expect(averaged.history).toEqual(last.history);
+    const lastError = distance(last.vector, target), averagedError = distance(averaged.vector, target);
+    // The last iterate wanders about 2 from the minimum (measured 2.05); the mean of 300 iterates 0.47.
+    expect(lastError).toBeGreaterThan(1);
+    expect(averagedError).toBeLessThan(lastError / 3);
+  });
+
+  it('returns the mean of the iterates averaged so far when stopped early, and the iterate when none were', async () => {
+    const target = randomVector(mulberry32(23), 8);
+    const seen: Float32Array[] = [];
+    const res = await trainSpsa({
+      init: new Float32Array(8), loss: quadratic(target), steps: 10, lr: 0.05, perturbation: 0.01, seed: 2, tailAverage: 0.5,
+      onStep: (info) => { seen.push(info.vector); if (info.step === 6) return false; },
+    });
+    // steps 5 and 6 of the last half had run
+    const mean = Float32Array.from(seen[5]!, (x, i) => (x + seen[6]![i]!) / 2);
+    for (let i = 0; i < 8; i++) expect(res.vector[i]).toBeCloseTo(mean[i]!, 6);
+    const early = await trainSpsa({
+      init: new Float32Array(8), loss: quadratic(target), steps: 10, lr: 0.05, perturbation: 0.01, seed: 2, tailAverage: 0.5,
+      onStep: (info) => (info.step === 2 ? false : undefined),
+    });
+    expect(early.vector).toEqual(seen[2]);
+  });
+
   it('rejects bad options and a non-finite loss', async () => {
     const base = { init: new Float32Array(2), loss: async () => 0, steps: 1, lr: 0.1, perturbation: 0.1, seed: 1 };
     await expect(trainSpsa({ ...base, lr: 0 })).rejects.toThrow(RangeError);
     await expect(trainSpsa({ ...base, perturbation: -1 })).rejects.toThrow(RangeError);
     await expect(trainSpsa({ ...base, steps: 1.5 })).rejects.toThrow(RangeError);
     await expect(trainSpsa({ ...base, directions: 0 })).rejects.toThrow(RangeError);
+    await expect(trainSpsa({ ...base, tailAverage: 1.5 })).rejects.toThrow(RangeError);
     await expect(trainSpsa({ ...base, loss: async () => NaN })).rejects.toThrow(/NaN at step 0/);
   });
 });
