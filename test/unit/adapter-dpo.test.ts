@@ -190,7 +190,7 @@ describe('trainSpsa', () => {
     const noisyQuadratic = () => {
       const rng = mulberry32(22);
       let calls = 0;
-      let shift = new Float32Array(8);
+      let shift: Float32Array = new Float32Array(8);
       return async (v: Float32Array) => {
         if (calls++ % 2 === 0) shift = randomVector(rng, 8);
         let s = 0;

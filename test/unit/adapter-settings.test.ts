@@ -26,6 +26,16 @@ describe('adapter training settings', () => {
     expect(describeSettings(base, base)).toBe('');
   });
 
+  it('reads settings recorded before tail averaging existed as the last iterate', () => {
+    const today = defaultTrainingSettings();
+    const { tailAverage: _dropped, ...olderSteer } = { ...today.steer, tailAverage: 0 };
+    const older = { ...today, steer: olderSteer } as unknown as typeof today;
+    expect(settingsKey(older)).toBe(settingsKey({ ...today, steer: { ...today.steer, tailAverage: 0 } }));
+    const averaged = { ...today, steer: { ...today.steer, tailAverage: 0.5 } };
+    expect(settingsKey(averaged)).not.toBe(settingsKey(older));
+    expect(describeSettings(averaged, older)).toBe('the mean of the last 50% of the SPSA iterates');
+  });
+
   it('never writes a pipe, which would split the markdown table row the description stands in', () => {
     expect(describeSettings(defaultTrainingSettings())).not.toContain('|');
   });
