@@ -10,11 +10,11 @@
 import { writeFileSync } from 'node:fs';
 import { loadManifest } from './lib/load-manifest';
 import { clipFramesOf, openManifestFrames } from './lib/frame-source';
-import { useLocalModels } from './lib/node-models';
+import { preparedModelSpec, useLocalModels } from './lib/node-models';
 import { halfTime } from './eval';
 import { Vlm } from '../src/memorize/vlm';
 import { Memorizer } from '../src/memorize/memorizer';
-import { getModelSpec, FIXTURE_MODEL_ID } from '../src/memorize/registry';
+import { FIXTURE_MODEL_ID } from '../src/memorize/registry';
 import { inferQuestionType } from '../src/recall/question-type';
 import { clipPromptOf, collectPairs, trainSteer, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, type ClipPrompt, type CollectOptions, type PairCollection, type PolicyModel, type TrainingPair } from '../src/adapter/phase-two';
 import type { RecentTask } from '../src/adapter/reward';
@@ -171,8 +171,8 @@ export function collectOptions(opts: AdapterTrainOptions, seed: number): Collect
 
 export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOptions = {}): Promise<AdapterFileJson> {
   const log = opts.log ?? (() => {});
-  const spec = getModelSpec(opts.modelId ?? FIXTURE_MODEL_ID);
   useLocalModels();
+  const spec = opts.vlm?.spec ?? preparedModelSpec(opts.modelId ?? FIXTURE_MODEL_ID);
   const vlm = opts.vlm ?? (await Vlm.load(spec, { inputsCacheBytes: TRAINING_INPUTS_CACHE_BYTES }));
   const policy = opts.cache ? memoizedPolicy(policyOf(vlm), opts.cache.calls) : policyOf(vlm);
   const seed = opts.seed ?? 1;

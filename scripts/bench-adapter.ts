@@ -13,11 +13,11 @@ import { join } from 'node:path';
 import { writeWorldStream } from './lib/world-files';
 import { loadManifest } from './lib/load-manifest';
 import { clipFramesOf, openManifestFrames } from './lib/frame-source';
-import { useLocalModels } from './lib/node-models';
+import { preparedModelSpec, useLocalModels } from './lib/node-models';
 import { halfTime } from './eval';
 import { Vlm } from '../src/memorize/vlm';
 import { Memorizer } from '../src/memorize/memorizer';
-import { FIXTURE_MODEL_ID, getModelSpec } from '../src/memorize/registry';
+import { FIXTURE_MODEL_ID } from '../src/memorize/registry';
 import { ModelLock } from '../src/worker/model-lock';
 import { inferQuestionType } from '../src/recall/question-type';
 import { clipPromptOf, collectPairs, trainSteer, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, type ClipPrompt, type PolicyModel } from '../src/adapter/phase-two';
@@ -28,7 +28,7 @@ const args = process.argv.slice(2);
 const steps = Number(args.includes('--steps') ? args[args.indexOf('--steps') + 1] : 20);
 
 useLocalModels();
-const spec = getModelSpec(FIXTURE_MODEL_ID);
+const spec = preparedModelSpec(FIXTURE_MODEL_ID);
 const vlm = await Vlm.load(spec);
 const lock = new ModelLock();
 // Every model call runs alone under the lock and sets its own steer vector first, as in the worker.

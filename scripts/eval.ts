@@ -19,12 +19,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadManifest, type LoadedManifest } from './lib/load-manifest';
 import { clipFramesOf, openManifestFrames } from './lib/frame-source';
-import { useLocalModels } from './lib/node-models';
+import { preparedModelSpec, useLocalModels } from './lib/node-models';
 import { Vlm } from '../src/memorize/vlm';
 import { Memorizer } from '../src/memorize/memorizer';
 import type { MemoryFocus } from '../src/memorize/prompt';
 import type { RgbFrame } from '../src/memorize/types';
-import { getModelSpec, FIXTURE_MODEL_ID, type ModelSpec } from '../src/memorize/registry';
+import { FIXTURE_MODEL_ID, type ModelSpec } from '../src/memorize/registry';
 import { answerFromMemory } from '../src/recall/answerer';
 import { runStream, type StreamRun, type ProtocolMemory } from '../src/eval/protocol';
 import { memoryStats, scoreTable, type MemoryStats, type ScoreTable } from '../src/eval/score';
@@ -140,8 +140,8 @@ function oracleText(log: EventLog, t0: number, t1: number): string {
 
 export async function evaluate(manifestPaths: string[], opts: EvalOptions = {}): Promise<MemorizerReport[]> {
   const log = opts.log ?? (() => {});
-  const spec = getModelSpec(opts.modelId ?? FIXTURE_MODEL_ID);
   useLocalModels();
+  const spec = opts.vlm?.spec ?? preparedModelSpec(opts.modelId ?? FIXTURE_MODEL_ID);
   const manifests = manifestPaths.map((p) => {
     const manifest = loadManifest(p);
     return { path: p, manifest, truth: groundTruthOf(manifest) };
@@ -295,7 +295,7 @@ async function main() {
     console.error('usage: npm run eval -- MANIFEST... [--memorizer all|isolated|taskmem|oracle] [--adapter none|FILE] [--questions all|first-half|second-half] [--json OUT] [--model ID]');
     process.exit(2);
   }
-  const spec = getModelSpec(flag('model') ?? FIXTURE_MODEL_ID);
+  const spec = preparedModelSpec(flag('model') ?? FIXTURE_MODEL_ID);
   const adapterFlag = flag('adapter') ?? 'none';
   const adapter = adapterFlag === 'none' ? null : readAdapterFile(adapterFlag, spec);
   const reports = await evaluate(manifests, {

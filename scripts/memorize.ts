@@ -9,10 +9,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadManifest } from './lib/load-manifest';
 import { clipFramesOf, openManifestFrames } from './lib/frame-source';
-import { useLocalModels } from './lib/node-models';
+import { preparedModelSpec, useLocalModels } from './lib/node-models';
 import { Vlm } from '../src/memorize/vlm';
 import { Memorizer } from '../src/memorize/memorizer';
-import { getModelSpec, FIXTURE_MODEL_ID } from '../src/memorize/registry';
+import { FIXTURE_MODEL_ID } from '../src/memorize/registry';
 import { scoreMemory, aggregateFactScores } from '../src/world/facts';
 import type { EventLog } from '../src/world/types';
 import type { MemoryRecord, RejectedClip } from '../src/memorize/types';
@@ -44,8 +44,8 @@ export interface MemorizeRun {
 
 export async function memorizeManifest(manifestPath: string, opts: MemorizeRunOptions = {}): Promise<MemorizeRun> {
   const manifest = loadManifest(manifestPath);
-  const spec = getModelSpec(opts.modelId ?? FIXTURE_MODEL_ID);
   useLocalModels();
+  const spec = opts.vlm?.spec ?? preparedModelSpec(opts.modelId ?? FIXTURE_MODEL_ID);
   const vlm = opts.vlm ?? (await Vlm.load(spec));
   if (opts.steer !== undefined) {
     if (!vlm.steer) throw new Error(`${spec.id} has no steer input`);
