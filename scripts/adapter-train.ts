@@ -52,6 +52,8 @@ export interface AdapterTrainOptions {
   askedEvents?: boolean;
   /** Sample candidates from prompts that ask to stress each detail (default DEFAULT_COLLECT's). */
   instructed?: boolean;
+  /** Add the greedy plain and told memories to each clip's candidates (default DEFAULT_COLLECT's). */
+  anchors?: boolean;
   /** Score candidates without the details the model was unsure of (default DEFAULT_COLLECT's; null = off). */
   confidence?: ConfidenceLimits | null;
   /** Weight of the chosen memories' likelihood beside the DPO loss (SteerTrainingOptions.chosenWeight). */
@@ -163,8 +165,8 @@ function collectionKey(path: string, modelId: string, collect: CollectOptions): 
 
 /** DEFAULT_COLLECT with every option the caller set; `confidence: null` turns the cut off. */
 export function collectOptions(opts: AdapterTrainOptions, seed: number): CollectOptions {
-  const { candidates, maxPairsPerClip, temperature, consensus, keyed, askedEvents, instructed } = opts;
-  const set = Object.fromEntries(Object.entries({ candidates, maxPairsPerClip, temperature, consensus, keyed, askedEvents, instructed }).filter(([, v]) => v !== undefined));
+  const { candidates, maxPairsPerClip, temperature, consensus, keyed, askedEvents, instructed, anchors } = opts;
+  const set = Object.fromEntries(Object.entries({ candidates, maxPairsPerClip, temperature, consensus, keyed, askedEvents, instructed, anchors }).filter(([, v]) => v !== undefined));
   const confidence = opts.confidence === undefined ? DEFAULT_COLLECT.confidence : (opts.confidence ?? undefined);
   return { ...DEFAULT_COLLECT, ...set, confidence, seed };
 }

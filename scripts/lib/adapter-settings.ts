@@ -18,6 +18,8 @@ export interface TrainingSettings {
     minMargin: number;
     maxPairsPerClip: number;
     instructed: boolean;
+    /** Greedy plain and told candidates beside the samples (CollectOptions.anchors). */
+    anchors: boolean;
     keyed: boolean;
     consensus: boolean;
     askedEvents: boolean;
@@ -42,6 +44,7 @@ export function trainingSettings(collect: CollectOptions, steer: SteerSettings, 
       minMargin: collect.minMargin ?? DEFAULT_MIN_MARGIN,
       maxPairsPerClip: collect.maxPairsPerClip ?? DEFAULT_MAX_PAIRS,
       instructed: !!collect.instructed,
+      anchors: !!collect.anchors,
       keyed: !!collect.keyed,
       consensus: !!collect.consensus,
       askedEvents: !!collect.askedEvents,
@@ -70,10 +73,11 @@ export const defaultTrainingSettings = (): TrainingSettings =>
 
 /**
  * Settings recorded before a setting existed, with that setting at the value every training had
- * then (tail averaging came on 2026-12-07, night), so old rows still pool with new rows trained alike.
+ * then (tail averaging came on 2026-12-07, night, greedy anchors on 2026-12-07, late), so old rows
+ * still pool with new rows trained alike.
  */
 export function withLaterSettings(s: TrainingSettings): TrainingSettings {
-  return { ...s, steer: { ...s.steer, tailAverage: s.steer.tailAverage ?? 0 } };
+  return { ...s, collect: { ...s.collect, anchors: s.collect.anchors ?? false }, steer: { ...s.steer, tailAverage: s.steer.tailAverage ?? 0 } };
 }
 
 /** The same string for the same settings, whatever order their keys were written in. */
@@ -94,7 +98,7 @@ function phrases(s: TrainingSettings): Record<string, string> {
     strength: `strength ${t.strength}`,
     sgd: `lr ${t.lr}, probe ${t.perturbation}, beta ${t.beta}, batch ${t.batch}, l2 ${t.l2}, norm at most ${t.maxNorm}`,
     temperature: `T ${c.temperature}`,
-    candidates: `${c.candidates} ${c.instructed ? 'instructed' : 'plain-prompt'} candidates per clip`,
+    candidates: `${c.candidates} ${c.instructed ? 'instructed' : 'plain-prompt'} candidates per clip${c.anchors ? ' and the greedy plain and told memories' : ''}`,
     pairs: `at most ${c.maxPairsPerClip} pairs per clip`,
     margin: `reward margin over ${c.minMargin}`,
     confidence: c.confidence ? 'scored without unsure details' : 'scored as sampled',

@@ -13,7 +13,7 @@ import type { GenerateOptions, ScoredText } from '../memorize/vlm';
 import { dropUncertain, type ConfidenceLimits } from '../memorize/confidence';
 import { validateMemory, DEFAULT_RULES } from '../memorize/validate';
 import { fnv1a } from '../util/fnv1a';
-import { taskProfile, scoreCandidate, type RecentTask } from './reward';
+import { taskProfile, scoreCandidate, DETAIL_TYPES, type RecentTask, type TaskProfile } from './reward';
 import { buildPairs } from './pairs';
 import { chosenLikelihoodLoss, dpoBatchLoss, dpoMetrics, mulberry32, trainSpsa, vectorNorm, type DpoPairLogProbs } from './dpo';
 
@@ -64,6 +64,37 @@ function candidatePrompt(clip: ClipPrompt, k: number, instructed: boolean): Chat
   return clip.focusMessages[MEMORY_FOCUSES[(k - 1) % MEMORY_FOCUSES.length]!] ?? clip.messages;
 }
 
+/** The focus to tell the model for `anchors`: the most-asked detail type that has one, or none. */
+export function anchorFocus(profile: TaskProfile): MemoryFocus | null {
+  let best: MemoryFocus | null = null;
+  let bestWeight = 0;
+  for (const type of DETAIL_TYPES) {
+    const weight = profile.weights[type];
+    if (weight > bestWeight && (MEMORY_FOCUSES as readonly string[]).includes(type)) {
+      best = type as MemoryFocus;
+      bestWeight = weight;
+    }
+  }
+  return best;
+}
+
+/** The greedy memories `anchors` adds: under the plain prompt, then told to stress `focus`. */
+async function anchorCandidates(model: PolicyModel, clip: ClipPrompt, focus: MemoryFocus | null, opts: CollectOptions): Promise<string[]> {
+  const prompts = [clip.messages];
+  const told = focus ? clip.focusMessages?.[focus] : undefined;
+  if (told) prompts.push(told);
+  const texts: string[] = [];
+  for (const messages of prompts) {
+    const generate: GenerateOptions = { maxNewTokens: 48, reuseInputs: true };
+    if (!opts.confidence || !model.generateScored) texts.push(await model.generate(messages, clip.frames, generate));
+    else {
+      const scored = await model.generateScored(messages, clip.frames, generate);
+      texts.push(dropUncertain(scored.text, scored.tokens, opts.confidence).text);
+    }
+  }
+  return texts;
+}
+
 export interface TrainingPair extends DpoPairLogProbs {
   clip: ClipPrompt;
   chosen: string;
@@ -92,6 +123,13 @@ export interface CollectOptions {
   askedEvents?: boolean;
   /** Sample candidates from prompts that ask to stress each detail in turn (candidatePrompt). */
   instructed?: boolean;
+  /**
+   * Two greedy candidates beside the samples: what the plain model writes (what memorization
+   * stores today) and what it writes told to stress the detail recent tasks asked about most
+   * (anchorCandidates). A pair between them is the change to greedy output itself, where pairs of
+   * temperature samples rank texts the memorizer never writes.
+   */
+  anchors?: boolean;
   /**
    * Score each candidate as the memorizer would store it: without the details the model was unsure
    * of (src/memorize/confidence.ts). Without it the reward prefers the samples that invent the
@@ -140,16 +178,21 @@ async function sampleCandidate(model: PolicyModel, messages: ChatMessage[], fram
 /** Samples candidates for each clip, scores them against the tasks and keeps the separated pairs. */
 export async function collectPairs(model: PolicyModel, clips: ClipPrompt[], tasks: RecentTask[], opts: CollectOptions = DEFAULT_COLLECT): Promise<PairCollection> {
   const profile = taskProfile(tasks);
+  const focus = opts.anchors ? anchorFocus(profile) : null;
   const pairs: TrainingPair[] = [];
   let candidates = 0;
   let tiedClips = 0;
   for (const [i, clip] of clips.entries()) {
     if (opts.signal?.aborted) break;
-    const texts: string[] = [];
+    const raws: string[] = [];
     model.setSteer(opts.samplingVector ?? null);
     for (let k = 0; k < opts.candidates; k++) {
       const seed = fnv1a(`${clip.key[0]}:${clip.key[1]}:${k}:${opts.seed ?? 0}`);
-      const raw = await sampleCandidate(model, candidatePrompt(clip, k, !!opts.instructed), clip.frames, opts, seed);
+      raws.push(await sampleCandidate(model, candidatePrompt(clip, k, !!opts.instructed), clip.frames, opts, seed));
+    }
+    if (opts.anchors) raws.push(...(await anchorCandidates(model, clip, focus, opts)));
+    const texts: string[] = [];
+    for (const raw of raws) {
       // Only memories the memorizer would store can be preferred or dispreferred.
       const verdict = validateMemory(raw, clip.window, DEFAULT_RULES);
       if (verdict.ok) texts.push(verdict.text);
