@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildPairs } from '../../src/adapter/pairs';
 import { vectorNorm } from '../../src/adapter/dpo';
 import { scoreCandidate, taskProfile, type RecentTask } from '../../src/adapter/reward';
-import { CANDIDATE_CONFIDENCE, clipPromptOf, collectPairs, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, trainSteer, type PolicyModel, type TrainingPair } from '../../src/adapter/phase-two';
+import { anchorFocus, CANDIDATE_CONFIDENCE, clipPromptOf, collectPairs, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, trainSteer, type PolicyModel, type TrainingPair } from '../../src/adapter/phase-two';
 import type { GenerateOptions, ScoredText } from '../../src/memorize/vlm';
 import { scoredFromMarked } from './scored-text';
 import type { ChatMessage } from '../../src/memorize/prompt';
@@ -100,6 +100,37 @@ describe('collectPairs with instructed candidates', () => {
   });
 
   it('is the default', () => expect(DEFAULT_COLLECT.instructed).toBe(true));
+
+  /** Greedy under "Stress color." it names the colour; any sample is vague; greedy plain names none. */
+  class GreedyFollower extends InstructionFollower {
+    readonly generated: { greedy: boolean; prompt: string }[] = [];
+    override async generate(messages: ChatMessage[], _frames: unknown, opts?: GenerateOptions): Promise<string> {
+      this.generated.push({ greedy: !opts?.sample, prompt: lastText(messages) });
+      if (opts?.sample) return 'Something appears.';
+      return lastText(messages).includes('Stress color.') ? 'KIWI, a red circle, appears at top.' : 'KIWI appears at top.';
+    }
+  }
+
+  it('with anchors, adds the greedy memories under the plain prompt and told the most-asked detail', async () => {
+    const model = new GreedyFollower();
+    const got = await collectPairs(model, [clipPromptOf(clip, [], 1)], tasks, { ...DEFAULT_COLLECT, anchors: true });
+    const greedy = model.generated.filter((g) => g.greedy).map((g) => g.prompt);
+    expect(greedy).toEqual(['\nWrite the memory of this clip.', expect.stringContaining('Stress color.')]);
+    expect(got.candidates).toBe(DEFAULT_COLLECT.candidates + 2);
+    // The pair that ranks the greedy memories themselves: told above plain.
+    expect(got.pairs.some((p) => p.chosen === 'KIWI, a red circle, appears at top.' && p.rejected === 'KIWI appears at top.')).toBe(true);
+    // Without anchors the samples alone tie: nothing to learn.
+    const without = await collectPairs(new GreedyFollower(), [clipPromptOf(clip, [], 1)], tasks, DEFAULT_COLLECT);
+    expect(without).toMatchObject({ pairs: [], tiedClips: 1 });
+  });
+
+  it('tells the anchor the detail asked most that has a focus, and none for count or order alone', () => {
+    const profile = (types: string[]) => taskProfile(types.map((type) => ({ type, question: 'q' })));
+    expect(anchorFocus(profile(['shape', 'color', 'shape']))).toBe('shape');
+    expect(anchorFocus(profile(['count', 'count', 'position']))).toBe('position');
+    expect(anchorFocus(profile(['count', 'order']))).toBeNull();
+    expect(anchorFocus(profile([]))).toBeNull();
+  });
 
   it('samples from the plain prompt only without it (here: identical candidates, nothing to learn)', async () => {
     const got = await collectPairs(new InstructionFollower(), [clipPromptOf(clip, [], 1)], tasks, { ...DEFAULT_COLLECT, instructed: false });

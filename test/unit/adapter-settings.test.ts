@@ -36,6 +36,16 @@ describe('adapter training settings', () => {
     expect(describeSettings(averaged, older)).toBe('the mean of the last 50% of the SPSA iterates');
   });
 
+  it('reads settings recorded before anchors existed as without them', () => {
+    const today = defaultTrainingSettings();
+    const { anchors: _dropped, ...olderCollect } = { ...today.collect, anchors: false };
+    const older = { ...today, collect: olderCollect } as unknown as typeof today;
+    expect(settingsKey(older)).toBe(settingsKey({ ...today, collect: { ...today.collect, anchors: false } }));
+    const anchored = { ...today, collect: { ...today.collect, anchors: true } };
+    expect(settingsKey(anchored)).not.toBe(settingsKey(older));
+    expect(describeSettings(anchored, older)).toContain('the greedy plain and told memories');
+  });
+
   it('never writes a pipe, which would split the markdown table row the description stands in', () => {
     expect(describeSettings(defaultTrainingSettings())).not.toContain('|');
   });
