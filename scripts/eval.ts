@@ -109,6 +109,8 @@ export interface EvalOptions {
   questions?: QuestionSet;
   adapter?: AdapterFile | null;
   modelId?: string;
+  /** The model as prepared here (preparedModelSpec), when the caller already read it; `vlm`'s wins. */
+  spec?: ModelSpec;
   vlm?: Vlm;
   /** The answering model; default the one `vlm`'s spec names (see Vlm.answerer). */
   answerer?: Vlm;
@@ -141,7 +143,7 @@ function oracleText(log: EventLog, t0: number, t1: number): string {
 export async function evaluate(manifestPaths: string[], opts: EvalOptions = {}): Promise<MemorizerReport[]> {
   const log = opts.log ?? (() => {});
   useLocalModels();
-  const spec = opts.vlm?.spec ?? preparedModelSpec(opts.modelId ?? FIXTURE_MODEL_ID);
+  const spec = opts.vlm?.spec ?? opts.spec ?? preparedModelSpec(opts.modelId ?? FIXTURE_MODEL_ID);
   const manifests = manifestPaths.map((p) => {
     const manifest = loadManifest(p);
     return { path: p, manifest, truth: groundTruthOf(manifest) };
@@ -302,7 +304,7 @@ async function main() {
     memorizers: parseMemorizers(flag('memorizer')),
     questions: parseQuestionSet(flag('questions')),
     adapter,
-    modelId: spec.id,
+    spec,
     window: flag('window') ? Number(flag('window')) : undefined,
     log: (l) => process.stderr.write(l + '\n'),
   });

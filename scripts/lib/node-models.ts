@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { getModelSpec, type ModelSpec } from '../../src/memorize/registry';
-import { summarizeDecoder } from '../../src/adapter/steer-graph';
+import { readSteerInfo } from '../../src/adapter/steer-graph';
 
 /** The repo's models/ folder, or TASKMEM_MODELS_DIR (as for the dev server), e.g. to try a candidate. */
 export const MODELS_ROOT = (process.env.TASKMEM_MODELS_DIR ?? join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'models')).replace(/\/?$/, '/');
@@ -29,7 +29,7 @@ export function preparedModelSpec(id: string, root = MODELS_ROOT, warn: (line: s
   if (!existsSync(onnxDir)) return spec;
   const layers = new Map<number, string[]>();
   for (const file of readdirSync(onnxDir).filter((f) => /^decoder_model_merged.*\.onnx$/.test(f)).sort()) {
-    const steer = summarizeDecoder(readFileSync(join(onnxDir, file))).steer;
+    const steer = readSteerInfo(readFileSync(join(onnxDir, file)));
     if (steer) layers.set(steer.layer, [...(layers.get(steer.layer) ?? []), file]);
   }
   if (layers.size > 1)

@@ -145,24 +145,35 @@ function splitModel(model: Uint8Array) {
   const inputs = graphFields
     .filter((f) => f.field === GRAPH_INPUT)
     .map((f) => ({ name: valueInfoName(f.payload!), elemType: valueInfoElemType(f.payload!) }));
-  const metadata = modelFields
+  return { modelFields, graphField, graphFields, nodes, inputs, metadata: metadataOf(modelFields) };
+}
+
+function metadataOf(modelFields: WireField[]) {
+  return modelFields
     .filter((f) => f.field === MODEL_METADATA)
     .map((f) => {
       const kv = readFields(f.payload!);
       const get = (n: number) => decodeString(kv.find((x) => x.field === n)?.payload ?? new Uint8Array());
       return { key: get(1), value: get(2), field: f };
     });
-  return { modelFields, graphField, graphFields, nodes, inputs, metadata };
+}
+
+/**
+ * Where `model` was prepared to steer (its taskmem.steer metadata), or null. Reads only the
+ * model's top-level fields: the graph, most of the file, is sliced past, not parsed.
+ */
+export function readSteerInfo(model: Uint8Array): SteerInfo | null {
+  const meta = metadataOf(readFields(model)).find((m) => m.key === STEER_METADATA_KEY);
+  return meta ? (JSON.parse(meta.value) as SteerInfo) : null;
 }
 
 export function summarizeDecoder(model: Uint8Array): DecoderSummary {
-  const { nodes, inputs, metadata } = splitModel(model);
+  const { nodes, inputs } = splitModel(model);
   const layers = nodes.map((n) => n.layer).filter((l): l is number => l !== null);
-  const meta = metadata.find((m) => m.key === STEER_METADATA_KEY);
   return {
     inputs,
     numLayers: layers.length ? Math.max(...layers) + 1 : 0,
-    steer: meta ? (JSON.parse(meta.value) as SteerInfo) : null,
+    steer: readSteerInfo(model),
   };
 }
 

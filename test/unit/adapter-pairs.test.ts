@@ -104,7 +104,7 @@ describe('collectPairs with instructed candidates', () => {
   /** Greedy under "Stress color." it names the colour; any sample is vague; greedy plain names none. */
   class GreedyFollower extends InstructionFollower {
     readonly generated: { greedy: boolean; prompt: string }[] = [];
-    override async generate(messages: ChatMessage[], _frames: unknown, opts?: GenerateOptions): Promise<string> {
+    override async generate(messages: ChatMessage[], _frames?: unknown, opts?: GenerateOptions): Promise<string> {
       this.generated.push({ greedy: !opts?.sample, prompt: lastText(messages) });
       if (opts?.sample) return 'Something appears.';
       return lastText(messages).includes('Stress color.') ? 'KIWI, a red circle, appears at top.' : 'KIWI appears at top.';

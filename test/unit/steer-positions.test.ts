@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { addSteerInput, allowPerPositionSteer, prepareDecoder, removeSteerInput, summarizeDecoder } from '../../src/adapter/steer-graph';
+import { addSteerInput, allowPerPositionSteer, prepareDecoder, readSteerInfo, removeSteerInput, summarizeDecoder } from '../../src/adapter/steer-graph';
 import { concatBytes, lenField, stringField, varintField } from '../../src/adapter/protobuf-wire';
 import { bindSteer } from '../../src/memorize/steer-binding';
 import { prepareModelDir } from '../../scripts/prepare-steer';
@@ -111,6 +111,14 @@ describe('moving the steer to another layer (the committed fixture, steer after 
     expect(Buffer.from(moved.model!).equals(Buffer.from(fresh))).toBe(true);
     // Asked for the layer it is already at, nothing moves.
     expect(prepareDecoder(moved.model!, site, { move: true }).status).toBe('already-prepared');
+  });
+
+  it('reads the prepared layer from the metadata alone, as the graph walk does', () => {
+    const moved = prepareDecoder(committed(), { layer: 2, hiddenSize: 128 }, { move: true }).model!;
+    expect(readSteerInfo(moved)).toEqual(summarizeDecoder(moved).steer);
+    expect(readSteerInfo(moved)?.layer).toBe(2);
+    expect(readSteerInfo(committed())?.layer).toBe(1);
+    expect(readSteerInfo(removeSteerInput(committed()))).toBeNull();
   });
 
   it('npm run prepare-steer moves it when --layer names another layer, and never by default', () => {
