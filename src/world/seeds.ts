@@ -21,8 +21,10 @@
  *   pairs per clip on the types it had not met, named before they ran: 7605-7620 label,
  *   7621-7636 count, 7637-7652 order, and 7653-7668 position again; then 7669-7684 colour again;
  *   then the default at x1 and x1.5 once more, named before they ran: 7685-7700 colour and
- *   7701-7716 position; then 7717-7732 shape, the default at x1 and x1.5 once more); the next
- *   unused set starts at 7733.
+ *   7701-7716 position; then 7717-7732 shape, the default at x1 and x1.5 once more; with the
+ *   greedy anchors as the default, named on the tuning sets before they ran, side by side with
+ *   the setting before it (variant unanchored): 7733-7748 colour and 7749-7764 position); the
+ *   next unused set starts at 7765.
  */
 export const TRAIN_SEED_BASE = 100_000;
 export const TUNING_SEEDS = Array.from({ length: 20 }, (_, i) => 1 + i);
