@@ -111,16 +111,16 @@ describe('collectPairs with instructed candidates', () => {
     }
   }
 
-  it('with anchors, adds the greedy memories under the plain prompt and told the most-asked detail', async () => {
+  it('with anchors (the default), adds the greedy memories under the plain prompt and told the most-asked detail', async () => {
     const model = new GreedyFollower();
-    const got = await collectPairs(model, [clipPromptOf(clip, [], 1)], tasks, { ...DEFAULT_COLLECT, anchors: true });
+    const got = await collectPairs(model, [clipPromptOf(clip, [], 1)], tasks, DEFAULT_COLLECT);
     const greedy = model.generated.filter((g) => g.greedy).map((g) => g.prompt);
     expect(greedy).toEqual(['\nWrite the memory of this clip.', expect.stringContaining('Stress color.')]);
     expect(got.candidates).toBe(DEFAULT_COLLECT.candidates + 2);
     // The pair that ranks the greedy memories themselves: told above plain.
     expect(got.pairs.some((p) => p.chosen === 'KIWI, a red circle, appears at top.' && p.rejected === 'KIWI appears at top.')).toBe(true);
     // Without anchors the samples alone tie: nothing to learn.
-    const without = await collectPairs(new GreedyFollower(), [clipPromptOf(clip, [], 1)], tasks, DEFAULT_COLLECT);
+    const without = await collectPairs(new GreedyFollower(), [clipPromptOf(clip, [], 1)], tasks, { ...DEFAULT_COLLECT, anchors: false });
     expect(without).toMatchObject({ pairs: [], tiedClips: 1 });
   });
 
@@ -133,7 +133,7 @@ describe('collectPairs with instructed candidates', () => {
   });
 
   it('samples from the plain prompt only without it (here: identical candidates, nothing to learn)', async () => {
-    const got = await collectPairs(new InstructionFollower(), [clipPromptOf(clip, [], 1)], tasks, { ...DEFAULT_COLLECT, instructed: false });
+    const got = await collectPairs(new InstructionFollower(), [clipPromptOf(clip, [], 1)], tasks, { ...DEFAULT_COLLECT, instructed: false, anchors: false });
     expect(got).toMatchObject({ pairs: [], tiedClips: 1 });
   });
 
@@ -205,8 +205,10 @@ describe('collectPairs with instructed candidates', () => {
       return drawn;
     };
     const first = await seedsOf();
-    expect(first).toHaveLength(DEFAULT_COLLECT.candidates);
-    expect(new Set(first).size).toBe(first.length);
+    // Every sample draws its own seed; the two greedy anchors draw nothing.
+    expect(first.filter((d) => d !== undefined)).toHaveLength(DEFAULT_COLLECT.candidates);
+    expect(first.filter((d) => d === undefined)).toHaveLength(2);
+    expect(new Set(first).size).toBe(first.length - 1);
     expect(await seedsOf()).toEqual(first);
     expect(await seedsOf(2)).not.toEqual(first);
   });

@@ -42,7 +42,8 @@ describe('memoizedPolicy', () => {
     expect(all.pairs.map((p) => [p.chosen, p.rejected, p.refChosen])).toEqual(direct.pairs.map((p) => [p.chosen, p.rejected, p.refChosen]));
     expect(all.pairs.length).toBeGreaterThan(prompts.length);
     const spent = { ...model.calls };
-    expect(spent.generate).toBe(DEFAULT_COLLECT.candidates * prompts.length);
+    // The samples, and the two greedy anchors (plain and told colour) per clip.
+    expect(spent.generate).toBe((DEFAULT_COLLECT.candidates + 2) * prompts.length);
 
     // A fresh wrapper on the same store: what adapter:results' next variant gets.
     const fewer = await collectPairs(memoizedPolicy(model, calls), prompts, tasks, { ...DEFAULT_COLLECT, maxPairsPerClip: 1 });
@@ -50,9 +51,9 @@ describe('memoizedPolicy', () => {
     expect(fewer.pairs).toHaveLength(prompts.length);
     expect(fewer.pairs.every((p) => all.pairs.some((q) => q.chosen === p.chosen && q.rejected === p.rejected && q.clip === p.clip))).toBe(true);
 
-    // Another sampling seed draws new samples.
+    // Another sampling seed draws new samples; the greedy anchors are the same calls.
     await collectPairs(memoizedPolicy(model, calls), prompts, tasks, { ...DEFAULT_COLLECT, seed: 2 });
-    expect(model.calls.generate).toBe(2 * spent.generate);
+    expect(model.calls.generate).toBe(spent.generate + DEFAULT_COLLECT.candidates * prompts.length);
   });
 
   it('passes log-probabilities under a vector through to the model every time', async () => {
