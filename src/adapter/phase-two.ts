@@ -165,11 +165,13 @@ export const CANDIDATE_CONFIDENCE: ConfidenceLimits = { names: -1, details: -0.5
  * on fresh streams colour +6.4 over 80, shape +7.2 over 64 and position +5.4 over 48, where 3
  * pairs per clip had given +5.5, +6.3 and +4.1 over 32, 32 and 48 others: no worse, within the
  * spread of sets (docs/adapter.md, "2026-12-06, night" and "2026-12-07", "2026-12-07, later").
- * The greedy plain and told memories beside the samples (`anchors`) since 2026-12-07, late, named
- * on the three tuning sets before any fresh set ran: colour +12.0 / -1.2 against +10.7 / -3.0,
- * position +4.9 / +3.6 against +3.9 / +3.0, shape +3.5 / +3.4 against +3.9 / +2.2.
+ * The greedy plain and told memories beside the samples (`anchors`) are off: named the default
+ * on the three tuning sets (colour +12.0 / -1.2 against +10.7 / -3.0, position +4.9 / +3.6
+ * against +3.9 / +3.0, shape +3.5 / +3.4 against +3.9 / +2.2), on the next two fresh sets they
+ * gave colour +3.1 / -2.7 against +2.8 / -1.6 without, and position +5.5 / -1.2 against +7.9 /
+ * -0.6 (docs/adapter.md, "2026-12-07, late").
  */
-export const DEFAULT_COLLECT: CollectOptions = { candidates: 6, temperature: 1, minMargin: 0.05, maxPairsPerClip: 15, instructed: true, anchors: true, keyed: true };
+export const DEFAULT_COLLECT: CollectOptions = { candidates: 6, temperature: 1, minMargin: 0.05, maxPairsPerClip: 15, instructed: true, anchors: false, keyed: true };
 
 async function sampleCandidate(model: PolicyModel, messages: ChatMessage[], frames: RgbFrame[], opts: CollectOptions, seed: number): Promise<string> {
   const generate: GenerateOptions = { maxNewTokens: 48, sample: { temperature: opts.temperature, seed }, reuseInputs: true };

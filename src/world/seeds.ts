@@ -23,8 +23,9 @@
  *   then the default at x1 and x1.5 once more, named before they ran: 7685-7700 colour and
  *   7701-7716 position; then 7717-7732 shape, the default at x1 and x1.5 once more; with the
  *   greedy anchors as the default, named on the tuning sets before they ran, side by side with
- *   the setting before it (variant unanchored): 7733-7748 colour and 7749-7764 position); the
- *   next unused set starts at 7765.
+ *   the setting before it (variant unanchored): 7733-7748 colour and 7749-7764 position; the
+ *   anchors off again, the default alone, named before they ran: 7765-7780 colour and 7781-7796
+ *   position); the next unused set starts at 7797.
  */
 export const TRAIN_SEED_BASE = 100_000;
 export const TUNING_SEEDS = Array.from({ length: 20 }, (_, i) => 1 + i);

@@ -35,25 +35,27 @@ const tasks = [{ type: 'color', question: 'What color is KIWI?' }, { type: 'shap
 describe('memoizedPolicy', () => {
   it('draws the same pairs as the model itself, and a collection keeping fewer pairs calls the model no more', async () => {
     const prompts = clips.map((c) => clipPromptOf(c, [], 1));
-    const direct = await collectPairs(new CountingModel(), prompts, tasks, DEFAULT_COLLECT);
+    // With the greedy anchors, which every sampling seed shares.
+    const anchored = { ...DEFAULT_COLLECT, anchors: true };
+    const direct = await collectPairs(new CountingModel(), prompts, tasks, anchored);
     const model = new CountingModel();
     const calls = new Map<string, unknown>();
-    const all = await collectPairs(memoizedPolicy(model, calls), prompts, tasks, DEFAULT_COLLECT);
+    const all = await collectPairs(memoizedPolicy(model, calls), prompts, tasks, anchored);
     expect(all.pairs.map((p) => [p.chosen, p.rejected, p.refChosen])).toEqual(direct.pairs.map((p) => [p.chosen, p.rejected, p.refChosen]));
     expect(all.pairs.length).toBeGreaterThan(prompts.length);
     const spent = { ...model.calls };
     // The samples, and the two greedy anchors (plain and told colour) per clip.
-    expect(spent.generate).toBe((DEFAULT_COLLECT.candidates + 2) * prompts.length);
+    expect(spent.generate).toBe((anchored.candidates + 2) * prompts.length);
 
     // A fresh wrapper on the same store: what adapter:results' next variant gets.
-    const fewer = await collectPairs(memoizedPolicy(model, calls), prompts, tasks, { ...DEFAULT_COLLECT, maxPairsPerClip: 1 });
+    const fewer = await collectPairs(memoizedPolicy(model, calls), prompts, tasks, { ...anchored, maxPairsPerClip: 1 });
     expect(model.calls).toEqual(spent);
     expect(fewer.pairs).toHaveLength(prompts.length);
     expect(fewer.pairs.every((p) => all.pairs.some((q) => q.chosen === p.chosen && q.rejected === p.rejected && q.clip === p.clip))).toBe(true);
 
     // Another sampling seed draws new samples; the greedy anchors are the same calls.
-    await collectPairs(memoizedPolicy(model, calls), prompts, tasks, { ...DEFAULT_COLLECT, seed: 2 });
-    expect(model.calls.generate).toBe(spent.generate + DEFAULT_COLLECT.candidates * prompts.length);
+    await collectPairs(memoizedPolicy(model, calls), prompts, tasks, { ...anchored, seed: 2 });
+    expect(model.calls.generate).toBe(spent.generate + anchored.candidates * prompts.length);
   });
 
   it('passes log-probabilities under a vector through to the model every time', async () => {
