@@ -84,14 +84,7 @@ async function anchorCandidates(model: PolicyModel, clip: ClipPrompt, focus: Mem
   const told = focus ? clip.focusMessages?.[focus] : undefined;
   if (told) prompts.push(told);
   const texts: string[] = [];
-  for (const messages of prompts) {
-    const generate: GenerateOptions = { maxNewTokens: 48, reuseInputs: true };
-    if (!opts.confidence || !model.generateScored) texts.push(await model.generate(messages, clip.frames, generate));
-    else {
-      const scored = await model.generateScored(messages, clip.frames, generate);
-      texts.push(dropUncertain(scored.text, scored.tokens, opts.confidence).text);
-    }
-  }
+  for (const messages of prompts) texts.push(await writeCandidate(model, messages, clip.frames, opts, null));
   return texts;
 }
 
@@ -173,8 +166,9 @@ export const CANDIDATE_CONFIDENCE: ConfidenceLimits = { names: -1, details: -0.5
  */
 export const DEFAULT_COLLECT: CollectOptions = { candidates: 6, temperature: 1, minMargin: 0.05, maxPairsPerClip: 15, instructed: true, anchors: false, keyed: true };
 
-async function sampleCandidate(model: PolicyModel, messages: ChatMessage[], frames: RgbFrame[], opts: CollectOptions, seed: number): Promise<string> {
-  const generate: GenerateOptions = { maxNewTokens: 48, sample: { temperature: opts.temperature, seed }, reuseInputs: true };
+/** One candidate memory: sampled with `seed` at the collection's temperature, or greedy (null). */
+async function writeCandidate(model: PolicyModel, messages: ChatMessage[], frames: RgbFrame[], opts: CollectOptions, seed: number | null): Promise<string> {
+  const generate: GenerateOptions = { maxNewTokens: 48, reuseInputs: true, ...(seed === null ? {} : { sample: { temperature: opts.temperature, seed } }) };
   if (!opts.confidence || !model.generateScored) return model.generate(messages, frames, generate);
   const scored = await model.generateScored(messages, frames, generate);
   return dropUncertain(scored.text, scored.tokens, opts.confidence).text;
@@ -193,7 +187,7 @@ export async function collectPairs(model: PolicyModel, clips: ClipPrompt[], task
     model.setSteer(opts.samplingVector ?? null);
     for (let k = 0; k < opts.candidates; k++) {
       const seed = fnv1a(`${clip.key[0]}:${clip.key[1]}:${k}:${opts.seed ?? 0}`);
-      raws.push(await sampleCandidate(model, candidatePrompt(clip, k, !!opts.instructed), clip.frames, opts, seed));
+      raws.push(await writeCandidate(model, candidatePrompt(clip, k, !!opts.instructed), clip.frames, opts, seed));
     }
     if (opts.anchors) raws.push(...(await anchorCandidates(model, clip, focus, opts)));
     const texts: string[] = [];
