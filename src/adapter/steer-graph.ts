@@ -163,17 +163,21 @@ function metadataOf(modelFields: WireField[]) {
  * model's top-level fields: the graph, most of the file, is sliced past, not parsed.
  */
 export function readSteerInfo(model: Uint8Array): SteerInfo | null {
-  const meta = metadataOf(readFields(model)).find((m) => m.key === STEER_METADATA_KEY);
+  return steerInfoIn(metadataOf(readFields(model)));
+}
+
+function steerInfoIn(metadata: ModelParts['metadata']): SteerInfo | null {
+  const meta = metadata.find((m) => m.key === STEER_METADATA_KEY);
   return meta ? (JSON.parse(meta.value) as SteerInfo) : null;
 }
 
 export function summarizeDecoder(model: Uint8Array): DecoderSummary {
-  const { nodes, inputs } = splitModel(model);
+  const { nodes, inputs, metadata } = splitModel(model);
   const layers = nodes.map((n) => n.layer).filter((l): l is number => l !== null);
   return {
     inputs,
     numLayers: layers.length ? Math.max(...layers) + 1 : 0,
-    steer: readSteerInfo(model),
+    steer: steerInfoIn(metadata),
   };
 }
 
@@ -359,8 +363,7 @@ function upgradeParts({ modelFields, graphField, graphFields, metadata }: ModelP
 export function prepareDecoder(model: Uint8Array, site: SteerSite, opts: { move?: boolean } = {}): { status: 'patched' | 'upgraded' | 'moved' | 'already-prepared'; model?: Uint8Array; info?: SteerInfo } {
   const parts = splitModel(model);
   if (parts.inputs.some((i) => i.name === STEER_INPUT)) {
-    const current = parts.metadata.find((m) => m.key === STEER_METADATA_KEY);
-    const layer = current ? (JSON.parse(current.value) as SteerInfo).layer : undefined;
+    const layer = steerInfoIn(parts.metadata)?.layer;
     if (opts.move && layer !== site.layer) return { status: 'moved', ...addSteerToParts(withoutSteer(parts), site) };
     const upgraded = upgradeParts(parts);
     return upgraded ? { status: 'upgraded', model: upgraded } : { status: 'already-prepared' };
