@@ -201,7 +201,7 @@ export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOp
       tailAverage: opts.tailAverage ?? DEFAULT_STEER_TRAINING.tailAverage,
       strength: opts.strength ?? DEFAULT_STEER_TRAINING.strength,
     };
-    const settings = trainingSettings(collect, steerOptions, { rounds, seed, steerPositions: vlm.steer!.positions });
+    const settings = trainingSettings(collect, steerOptions, { rounds, seed, steerPositions: vlm.steer!.positions, layer: spec.steer.layer });
     let result: Awaited<ReturnType<typeof trainSteer>> | undefined;
     let lossBefore = NaN;
     let trainMs = 0;

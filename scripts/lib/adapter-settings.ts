@@ -8,6 +8,7 @@ import { DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, type CollectOptions, type Stee
 import { DEFAULT_MAX_PAIRS, DEFAULT_MIN_MARGIN } from '../../src/adapter/pairs';
 import type { ConfidenceLimits } from '../../src/memorize/confidence';
 import type { SteerHandle } from '../../src/memorize/steer-binding';
+import { FIXTURE_MODEL_ID, getModelSpec } from '../../src/memorize/registry';
 
 type SteerSettings = Omit<SteerTrainingOptions, 'seed' | 'init' | 'signal' | 'onStep'>;
 
@@ -33,9 +34,11 @@ export interface TrainingSettings {
   seed: number;
   /** Which positions the vector is added to (SteerHandle.positions). */
   steerPositions: SteerHandle['positions'];
+  /** The decoder layer the vector is added after (the prepared decoder's, preparedModelSpec). */
+  layer: number;
 }
 
-export function trainingSettings(collect: CollectOptions, steer: SteerSettings, extra: Pick<TrainingSettings, 'rounds' | 'seed' | 'steerPositions'>): TrainingSettings {
+export function trainingSettings(collect: CollectOptions, steer: SteerSettings, extra: Pick<TrainingSettings, 'rounds' | 'seed' | 'steerPositions' | 'layer'>): TrainingSettings {
   return {
     collect: {
       candidates: collect.candidates,
@@ -67,17 +70,29 @@ export function trainingSettings(collect: CollectOptions, steer: SteerSettings, 
   };
 }
 
-/** Today's defaults, as trainAdapter fills them in when no option is given. */
+/** Today's defaults, as trainAdapter fills them in when no option is given, on the committed fixture. */
 export const defaultTrainingSettings = (): TrainingSettings =>
-  trainingSettings({ ...DEFAULT_COLLECT }, DEFAULT_STEER_TRAINING, { rounds: 1, seed: 1, steerPositions: 'all' });
+  trainingSettings({ ...DEFAULT_COLLECT }, DEFAULT_STEER_TRAINING, { rounds: 1, seed: 1, steerPositions: 'all', layer: getModelSpec(FIXTURE_MODEL_ID).steer.layer });
+
+/**
+ * The layer of every recorded training before the layer was recorded (2026-12-08): the committed
+ * fixture's. The runs on decoders moved to other layers (docs/adapter-runs/tuning/*-layer0.json,
+ * *-layer2.json) had theirs written into their files by hand, from how they were made.
+ */
+const LAYER_BEFORE_RECORDED = 1;
 
 /**
  * Settings recorded before a setting existed, with that setting at the value every training had
- * then (tail averaging came on 2026-12-07, night, greedy anchors on 2026-12-07, late), so old rows
- * still pool with new rows trained alike.
+ * then (tail averaging came on 2026-12-07, night, greedy anchors on 2026-12-07, late, the layer on
+ * 2026-12-08), so old rows still pool with new rows trained alike.
  */
 export function withLaterSettings(s: TrainingSettings): TrainingSettings {
-  return { ...s, collect: { ...s.collect, anchors: s.collect.anchors ?? false }, steer: { ...s.steer, tailAverage: s.steer.tailAverage ?? 0 } };
+  return {
+    ...s,
+    collect: { ...s.collect, anchors: s.collect.anchors ?? false },
+    steer: { ...s.steer, tailAverage: s.steer.tailAverage ?? 0 },
+    layer: s.layer ?? LAYER_BEFORE_RECORDED,
+  };
 }
 
 /** The same string for the same settings, whatever order their keys were written in. */
@@ -108,6 +123,7 @@ function phrases(s: TrainingSettings): Record<string, string> {
     rounds: s.rounds === 1 ? 'one round' : `${s.rounds} rounds, each later one on candidates sampled under the vector so far`,
     seed: `seed ${s.seed}`,
     positions: s.steerPositions === 'all' ? 'steered at every position' : 'steered after the images only',
+    layer: `after decoder layer ${s.layer}`,
   };
 }
 

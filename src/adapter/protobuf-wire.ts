@@ -104,3 +104,76 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array {
 export function decodeString(payload: Uint8Array): string {
   return new TextDecoder().decode(payload);
 }
+
+/** Reads bytes from a stream of chunks without holding more of it than asked for. */
+class ChunkReader {
+  private chunk: Uint8Array = new Uint8Array(0);
+  private pos = 0;
+  constructor(private readonly chunks: AsyncIterator<Uint8Array>) {}
+
+  /** The next byte, or null at the end of the stream. */
+  async byte(): Promise<number | null> {
+    while (this.pos >= this.chunk.length) {
+      const next = await this.chunks.next();
+      if (next.done) return null;
+      this.chunk = next.value;
+      this.pos = 0;
+    }
+    return this.chunk[this.pos++]!;
+  }
+
+  /** The next `n` bytes, copied out; `keep` false drops them as they pass (the graph of a large model). */
+  async bytes(n: number, keep: boolean): Promise<Uint8Array> {
+    const out = keep ? new Uint8Array(n) : new Uint8Array(0);
+    let got = 0;
+    while (got < n) {
+      if (this.pos >= this.chunk.length) {
+        const next = await this.chunks.next();
+        if (next.done) throw new Error('protobuf: length-delimited field runs past the end');
+        this.chunk = next.value;
+        this.pos = 0;
+        continue;
+      }
+      const take = Math.min(n - got, this.chunk.length - this.pos);
+      if (keep) out.set(this.chunk.subarray(this.pos, this.pos + take), got);
+      this.pos += take;
+      got += take;
+    }
+    return out;
+  }
+
+  async varint(first?: number): Promise<bigint> {
+    let result = 0n;
+    let shift = 0n;
+    for (let b = first ?? (await this.byte()); ; b = await this.byte()) {
+      if (b === null) throw new Error('protobuf: truncated varint');
+      result |= BigInt(b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return result;
+      shift += 7n;
+      if (shift > 70n) throw new Error('protobuf: varint too long');
+    }
+  }
+}
+
+/**
+ * The top-level fields of a message read from a stream of chunks, keeping the payloads of the
+ * length-delimited fields `keep` names and only passing over the rest, so a model file's metadata
+ * can be read without the whole file in memory. Fields not kept are left out of the result.
+ */
+export async function readStreamFields(chunks: AsyncIterable<Uint8Array>, keep: (field: number) => boolean): Promise<WireField[]> {
+  const reader = new ChunkReader(chunks[Symbol.asyncIterator]());
+  const fields: WireField[] = [];
+  for (let first = await reader.byte(); first !== null; first = await reader.byte()) {
+    const tag = await reader.varint(first);
+    const field = Number(tag >> 3n);
+    const wire = Number(tag & 7n);
+    if (wire === WIRE_VARINT) await reader.varint();
+    else if (wire === WIRE_I64) await reader.bytes(8, false);
+    else if (wire === WIRE_I32) await reader.bytes(4, false);
+    else if (wire === WIRE_LEN) {
+      const payload = await reader.bytes(Number(await reader.varint()), keep(field));
+      if (keep(field)) fields.push({ field, wire, payload, raw: lenField(field, payload) });
+    } else throw new Error(`protobuf: unsupported wire type ${wire}`);
+  }
+  return fields;
+}

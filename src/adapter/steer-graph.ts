@@ -11,7 +11,7 @@
  * Pure TypeScript on Uint8Array: runs in Node (model preparation) and in the browser.
  */
 import {
-  concatBytes, decodeString, lenField, readFields, stringField, varintField, WIRE_LEN, type WireField,
+  concatBytes, decodeString, lenField, readFields, readStreamFields, stringField, varintField, WIRE_LEN, type WireField,
 } from './protobuf-wire';
 
 export const STEER_INPUT = 'steer';
@@ -164,6 +164,14 @@ function metadataOf(modelFields: WireField[]) {
  */
 export function readSteerInfo(model: Uint8Array): SteerInfo | null {
   return steerInfoIn(metadataOf(readFields(model)));
+}
+
+/**
+ * The same from the model file as a stream of chunks (a fetch body): only the metadata is kept,
+ * so a large decoder is read through once and never held whole.
+ */
+export async function readSteerInfoFromStream(chunks: AsyncIterable<Uint8Array>): Promise<SteerInfo | null> {
+  return steerInfoIn(metadataOf(await readStreamFields(chunks, (field) => field === MODEL_METADATA)));
 }
 
 function steerInfoIn(metadata: ModelParts['metadata']): SteerInfo | null {

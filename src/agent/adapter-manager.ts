@@ -22,7 +22,7 @@ import type { ForgetSummary } from '../store/forget';
 import type { ModelSpec } from '../memorize/registry';
 import type { RecentTask } from '../adapter/reward';
 import type { InferenceClient } from '../worker/client';
-import type { AdapterProgress, AdapterTrainingOptions } from '../worker/protocol';
+import type { AdapterProgress, AdapterTrainingOptions, SteerSite } from '../worker/protocol';
 import { DEFAULT_RECENT_CLIPS } from '../worker/recent-clips';
 import { isBoolean, isPlainObject, readSetting, wholeNumber } from '../store/settings';
 
@@ -55,6 +55,8 @@ export interface AdapterState {
   stale: AdapterStaleness | null;
   /** When the active version is stale: the newest version that learned from nothing deleted (0 = the plain model). */
   rollbackTo: number | null;
+  /** The decoder layer the adapter is added after (the loaded decoder's, once it is loaded). */
+  layer: number;
   /** Every stored version of this model and layer, oldest first. */
   versions: { version: number; createdAt: number; stale: string | null }[];
   /** True while an older version is pinned by a rollback. */
@@ -97,7 +99,7 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 export class AdapterManager {
   readonly state: AdapterState = {
     version: 0, status: 'idle', progress: null, tasksLearned: 0, lastResult: null, auto: true, autoEvery: DEFAULT_AUTO_EVERY, supported: true, error: null,
-    stale: null, rollbackTo: null, versions: [], pinned: false,
+    stale: null, rollbackTo: null, versions: [], pinned: false, layer: 0,
   };
   /** Memory keys and task ids deleted in this session: a training that used any of them is discarded. */
   private readonly forgottenKeys = new Set<string>();
@@ -112,7 +114,16 @@ export class AdapterManager {
   private run: Promise<void> | null = null;
   private cancelRequested = false;
 
-  constructor(private readonly host: AdapterHost) {}
+  /**
+   * The model and the layer adapters are stored and applied for: the registry's, until the loaded
+   * decoder says it steers after another layer (onModelLoaded).
+   */
+  private spec: ModelSpec;
+
+  constructor(private readonly host: AdapterHost) {
+    this.spec = host.spec;
+    this.state.layer = host.spec.steer.layer;
+  }
 
   /** The adapter version to stamp on memories the worker writes from now on. */
   get memorizeVersion(): number {
@@ -130,7 +141,7 @@ export class AdapterManager {
 
   /** Reads the settings and the active version from the store: on init, after import or deletion. */
   async load(db: Db) {
-    const spec = this.host.spec;
+    const spec = this.spec;
     const reads = await Promise.all([
       readSetting(db, { key: ADAPTER_SETTING.auto, fallback: true, valid: isBoolean, expected: 'true or false' }),
       readSetting(db, { key: ADAPTER_SETTING.autoEvery, fallback: DEFAULT_AUTO_EVERY, valid: wholeNumber(1, 1_000_000), expected: 'a whole number of at least 1' }),
@@ -156,12 +167,24 @@ export class AdapterManager {
     if (client) await this.apply(client);
   }
 
-  /** The worker has just loaded the model: it starts plain, so hand it the active vector. */
-  async onModelLoaded(client: InferenceClient, hasSteer: boolean) {
+  /**
+   * The worker has just loaded the model: it starts plain, so hand it the active vector. `steer`
+   * is where its decoder adds the vector (null: nowhere); a decoder prepared at another layer than
+   * the registry's gets that layer's versions and settings, since a vector trained for one layer
+   * means nothing after another.
+   */
+  async onModelLoaded(client: InferenceClient, steer: SteerSite | null) {
     this.applied = 0;
-    this.state.supported = hasSteer;
-    if (!hasSteer) {
-      this.state.error = `${this.host.spec.label} has no steer input, so it cannot use or learn an adapter; memories are written by the plain model.`;
+    this.state.supported = steer !== null;
+    if (steer && steer.layer !== this.spec.steer.layer) {
+      this.spec = { ...this.spec, steer };
+      this.state.layer = steer.layer;
+      const db = this.host.db();
+      if (db) await this.load(db);
+      else this.activate(null, []);
+    }
+    if (!steer) {
+      this.state.error = `${this.spec.label} has no steer input, so it cannot use or learn an adapter; memories are written by the plain model.`;
       this.host.changed();
       return;
     }
@@ -169,7 +192,7 @@ export class AdapterManager {
   }
 
   private async versions(db: Db): Promise<AdapterRecord[]> {
-    return (await repo.adaptersOf(db, this.host.spec.id)).filter((r) => r.layer === this.host.spec.steer.layer);
+    return (await repo.adaptersOf(db, this.spec.id)).filter((r) => r.layer === this.spec.steer.layer);
   }
 
   private activate(record: AdapterRecord | null, line?: AdapterRecord[]) {
@@ -207,7 +230,7 @@ export class AdapterManager {
     this.host.changed();
     try {
       const client = await this.host.readyClient();
-      if (!this.state.supported) throw new Error(`${this.host.spec.label} has no steer input`);
+      if (!this.state.supported) throw new Error(`${this.spec.label} has no steer input`);
       const tasks = (await repo.listTasks(db)).slice(-RECENT_TASKS);
       this.autoMark = Math.max(this.autoMark, ...tasks.map((t) => t.id ?? 0));
       // The worker starts from the vector it holds, which is the active version's.
@@ -230,8 +253,8 @@ export class AdapterManager {
       const createdAt = Date.now();
       const stale = inheritedStaleness(line.find((r) => r.version === parentVersion), createdAt);
       const record: AdapterRecord = {
-        modelId: this.host.spec.id,
-        layer: this.host.spec.steer.layer,
+        modelId: this.spec.id,
+        layer: this.spec.steer.layer,
         version,
         vector: outcome.vector,
         createdAt,
@@ -242,7 +265,7 @@ export class AdapterManager {
       };
       // Stored before it is used: a version that memories name always exists in the store.
       await repo.putAdapter(db, record);
-      await repo.setSetting(db, ADAPTER_SETTING.pinned(this.host.spec), null);
+      await repo.setSetting(db, ADAPTER_SETTING.pinned(this.spec), null);
       this.state.pinned = false;
       this.activate(record, [...line, record]);
       await this.apply(client);
@@ -279,8 +302,8 @@ export class AdapterManager {
     if (!db) return;
     const line = await this.versions(db);
     const newest = Math.max(0, ...line.map((r) => r.version));
-    await repo.setSetting(db, ADAPTER_SETTING.resetAfter(this.host.spec), newest);
-    await repo.setSetting(db, ADAPTER_SETTING.pinned(this.host.spec), null);
+    await repo.setSetting(db, ADAPTER_SETTING.resetAfter(this.spec), newest);
+    await repo.setSetting(db, ADAPTER_SETTING.pinned(this.spec), null);
     this.state.pinned = false;
     this.activate(null, line);
     if (this.state.status === 'error') this.state.status = this.idleStatus;
@@ -303,7 +326,7 @@ export class AdapterManager {
     const target = line.find((r) => r.version === version);
     if (!target) throw new RangeError(`There is no adapter v${version} to roll back to.`);
     if (target.stale) throw new RangeError(`Adapter v${version} is stale too (${target.stale.reason}); roll back further or retrain.`);
-    await repo.setSetting(db, ADAPTER_SETTING.pinned(this.host.spec), version);
+    await repo.setSetting(db, ADAPTER_SETTING.pinned(this.spec), version);
     this.state.pinned = true;
     this.activate(target, line);
     if (this.state.status === 'error') this.state.status = this.idleStatus;

@@ -128,6 +128,8 @@ export class Vlm {
     private readonly model: AnyModel,
     private readonly processor: AnyProcessor,
     readonly steer: SteerHandle | null,
+    /** The decoder's session (and file) name: decoder_model_merged, or model for single-session exports. */
+    readonly decoderSession: 'decoder_model_merged' | 'model',
     private readonly inputsCache: InputsCache<Record<string, Tensor>>,
   ) {}
 
@@ -142,11 +144,12 @@ export class Vlm {
       dtype,
     } as never)) as unknown as AnyModel;
     fixTextOnlyRopeDelta(model);
-    const decoder = model.sessions.decoder_model_merged ?? model.sessions.model;
+    const decoderSession = model.sessions.decoder_model_merged ? 'decoder_model_merged' : 'model';
+    const decoder = model.sessions[decoderSession];
     const steer = sessionHasSteer(decoder)
       ? bindSteer(model, spec.steer.hiddenSize, dtype.includes('16') ? 'float16' : 'float32', steerTakesPositions(decoder))
       : null;
-    return new Vlm(spec, device, model, processor, steer, new InputsCache(opts.inputsCacheBytes ?? DEFAULT_INPUTS_CACHE_BYTES));
+    return new Vlm(spec, device, model, processor, steer, decoderSession, new InputsCache(opts.inputsCacheBytes ?? DEFAULT_INPUTS_CACHE_BYTES));
   }
 
   /**

@@ -190,7 +190,9 @@ function validateAdapter(v: unknown, at: string): AdapterRecord {
   checkModel(v.modelId, at);
   const spec = KNOWN_MODELS.get(v.modelId)!;
   check(numbers(v.vector, IMPORT_LIMITS.adapterLength) && v.vector.length > 0, `${at}.vector`, 'is not a list of numbers');
-  check(v.layer === spec.steer.layer && v.vector.length === spec.steer.hiddenSize, at, `does not fit ${spec.id} (layer ${spec.steer.layer}, ${spec.steer.hiddenSize} numbers)`);
+  // Any layer: a decoder prepared at another layer than the registry's keeps its adapters under that
+  // layer (the worker reads it from the decoder), and only the loaded decoder's layer is ever applied.
+  check(v.vector.length === spec.steer.hiddenSize, at, `does not fit ${spec.id} (${spec.steer.hiddenSize} numbers)`);
   const trained = v.trainedOn;
   check(
     isObj(trained) && Array.isArray(trained.taskIds) && trained.taskIds.every(isInt) && Array.isArray(trained.memoryKeys) &&

@@ -19,7 +19,9 @@ import { ModelLock } from './model-lock';
 import { RecentClips } from './recent-clips';
 import { clipPromptOf } from '../adapter/phase-two';
 import { lockedPolicy, runAdapterTraining } from './adapter-training';
-import type { AdapterProgress, InjectedFault, WorkerReply, WorkerRequest, WorkerStats } from './protocol';
+import { loadedDecoderSteer } from '../memorize/decoder-steer';
+import type { Dtype } from '../memorize/registry';
+import type { AdapterProgress, InjectedFault, SteerSite, WorkerReply, WorkerRequest, WorkerStats } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -71,6 +73,20 @@ async function forgetCachedFiles(modelId: string) {
   }
 }
 
+/**
+ * Where the loaded decoder steers: the layer its file says it was prepared at (a user may prepare
+ * a checkpoint at another layer than the registry's), so adapters are stored and applied for that
+ * layer. The registry's site stands when the file cannot be read back here.
+ */
+async function steerSiteOf(model: Vlm, dtype: Dtype): Promise<SteerSite> {
+  const registry = model.spec.steer;
+  const info = await loadedDecoderSteer(model.spec, model.decoderSession, dtype).catch(() => undefined);
+  if (!info) return registry;
+  if (info.hiddenSize !== registry.hiddenSize)
+    throw new Error(`the decoder's steer input takes ${info.hiddenSize} numbers, but ${model.spec.id} has hidden size ${registry.hiddenSize}: prepare it again with npm run prepare-steer`);
+  return { layer: info.layer, hiddenSize: info.hiddenSize };
+}
+
 /** Requests that run under the lock as a whole, in arrival order. */
 async function handle(req: Exclude<WorkerRequest, { type: 'train-adapter' | 'cancel-adapter' }>) {
   switch (req.type) {
@@ -100,7 +116,7 @@ async function handle(req: Exclude<WorkerRequest, { type: 'train-adapter' | 'can
       activeVector = null;
       recent.take();
       if (device === 'webgpu') void watchDevice(vlm);
-      reply({ id: req.id, type: 'loaded', modelId: spec.id, device, dtype, notice, steer: !!vlm.steer });
+      reply({ id: req.id, type: 'loaded', modelId: spec.id, device, dtype, notice, steer: vlm.steer ? await steerSiteOf(vlm, dtype) : null });
       return;
     }
     case 'memorize': {

@@ -1,11 +1,14 @@
 /** Messages between the page and the inference worker. Every request carries an id; every reply echoes it. */
 import type { Clip, MemoryRecord, RejectedClip } from '../memorize/types';
 import type { ChatMessage, WindowMemory } from '../memorize/prompt';
-import type { Dtype } from '../memorize/registry';
+import type { Dtype, ModelSpec } from '../memorize/registry';
 import type { RecentTask } from '../adapter/reward';
 import type { SteerTrainingResult } from '../adapter/phase-two';
 
 export type DevicePreference = 'auto' | 'webgpu' | 'wasm';
+
+/** Where a decoder adds the steer vector: after decoder layer `layer`, a vector of `hiddenSize` numbers. */
+export type SteerSite = ModelSpec['steer'];
 
 /** Phase Two knobs the page may set; anything absent takes the defaults of src/adapter/phase-two.ts. */
 export interface AdapterTrainingOptions {
@@ -76,7 +79,11 @@ export interface WorkerStats {
 }
 
 export type WorkerReply =
-  | { id: number; type: 'loaded'; modelId: string; device: 'webgpu' | 'wasm'; dtype: Dtype; notice?: string; steer: boolean }
+  /**
+   * `steer`: where the loaded decoder adds the adapter (its file's metadata; the registry's site
+   * when the file could not be read back), null when it has no steer input.
+   */
+  | { id: number; type: 'loaded'; modelId: string; device: 'webgpu' | 'wasm'; dtype: Dtype; notice?: string; steer: SteerSite | null }
   | { id: number; type: 'progress'; file: string; loaded: number; total: number }
   | { id: number; type: 'memorized'; result: { ok: true; memory: MemoryRecord; repairs: string[] } | { ok: false; rejected: RejectedClip } }
   | { id: number; type: 'token'; text: string }

@@ -59,7 +59,7 @@ describe('fixture in Chromium', () => {
     const { result, errors } = await runHarness('wasm');
     expect(errors).toEqual([]);
     expect(result.error).toBeUndefined();
-    expect(result).toMatchObject({ ok: true, device: 'wasm', steer: true });
+    expect(result).toMatchObject({ ok: true, device: 'wasm', steer: { layer: 1, hiddenSize: 128 } });
     expect(result.memories).toEqual(nodeMemories);
   });
 
@@ -67,7 +67,7 @@ describe('fixture in Chromium', () => {
     const { result, errors } = await runHarness('webgpu');
     expect(errors).toEqual([]);
     expect(result.error).toBeUndefined();
-    expect(result).toMatchObject({ ok: true, device: 'webgpu', steer: true });
+    expect(result).toMatchObject({ ok: true, device: 'webgpu', steer: { layer: 1, hiddenSize: 128 } });
     expect(result.memories).toEqual(nodeMemories);
   });
 });

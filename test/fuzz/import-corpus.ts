@@ -155,6 +155,9 @@ export function importCorpus(validExport: string, seed = 8): FuzzCase[] {
   add('fixed', edit((j) => (j.memories[0].modelId = 'someone/unknown-model')), refuse(/model this version of TaskMem does not know/));
   add('fixed', edit((j) => (j.adapters[0].modelId = 'someone/unknown-model')), refuse(/model this version of TaskMem does not know/));
   add('fixed', edit((j) => (j.adapters[0].vector = j.adapters[0].vector.slice(1))), refuse(/adapters\[0\] does not fit/));
+  // A decoder prepared at another layer keeps its adapters under that layer: they export and import.
+  add('fixed', edit((j) => (j.adapters[0].layer = 2)), ok);
+  for (const v of [-1, 1.5, '1', null]) add('fixed', edit((j) => (j.adapters[0].layer = v)), refuse(/adapters\[0\] has bad model\/layer\/version fields/));
   add('fixed', edit((j) => (j.memories[0].streamId = 'ghost')), refuse(/names a stream that is not in the file/));
   add('fixed', edit((j) => (j.memories[0].text = 'x'.repeat(10_001))), refuse(/memories\[0\]\.text/));
   add('fixed', edit((j) => (j.memories[0].t1 = j.memories[0].t0 - 1)), refuse(/t0\/t1/));

@@ -10,18 +10,18 @@ describe('adapter training settings', () => {
     expect(s.collect.instructed).toBe(!!DEFAULT_COLLECT.instructed);
     expect(s.steer.directions).toBe(DEFAULT_STEER_TRAINING.directions);
     expect(s.steer.strength).toBe(DEFAULT_STEER_TRAINING.strength);
-    expect(settingsKey(trainingSettings(collectOptions({}, 1), DEFAULT_STEER_TRAINING, { rounds: 1, seed: 1, steerPositions: 'all' }))).toBe(settingsKey(s));
+    expect(settingsKey(trainingSettings(collectOptions({}, 1), DEFAULT_STEER_TRAINING, { rounds: 1, seed: 1, steerPositions: 'all', layer: 1 }))).toBe(settingsKey(s));
   });
 
   it('describes the candidates as they were sampled, instructed or not', () => {
-    const plain = trainingSettings(collectOptions({ instructed: false }, 1), DEFAULT_STEER_TRAINING, { rounds: 1, seed: 1, steerPositions: 'all' });
+    const plain = trainingSettings(collectOptions({ instructed: false }, 1), DEFAULT_STEER_TRAINING, { rounds: 1, seed: 1, steerPositions: 'all', layer: 1 });
     expect(describeSettings(plain)).toContain('plain-prompt candidates');
     expect(describeSettings(plain)).not.toContain('instructed');
   });
 
   it('names only what differs from a base, and nothing for the base itself', () => {
     const base = defaultTrainingSettings();
-    const variant = trainingSettings(collectOptions({ maxPairsPerClip: 3 }, 2), { ...DEFAULT_STEER_TRAINING, steps: 240 }, { rounds: 1, seed: 2, steerPositions: 'all' });
+    const variant = trainingSettings(collectOptions({ maxPairsPerClip: 3 }, 2), { ...DEFAULT_STEER_TRAINING, steps: 240 }, { rounds: 1, seed: 2, steerPositions: 'all', layer: 1 });
     expect(describeSettings(variant, base)).toBe(`240 steps of ${base.steer.directions} SPSA directions, at most 3 pairs per clip, seed 2`);
     expect(describeSettings(base, base)).toBe('');
   });
@@ -44,6 +44,16 @@ describe('adapter training settings', () => {
     const anchored = { ...today, collect: { ...today.collect, anchors: true } };
     expect(settingsKey(anchored)).not.toBe(settingsKey(older));
     expect(describeSettings(anchored, older)).toContain('the greedy plain and told memories');
+  });
+
+  it('reads settings recorded before the layer was as the committed fixture\'s layer 1, and tells layers apart', () => {
+    const today = defaultTrainingSettings();
+    expect(today.layer).toBe(1);
+    const { layer: _dropped, ...older } = today;
+    expect(settingsKey(older as typeof today)).toBe(settingsKey(today));
+    const moved = { ...today, layer: 2 };
+    expect(settingsKey(moved)).not.toBe(settingsKey(today));
+    expect(describeSettings(moved, today)).toBe('after decoder layer 2');
   });
 
   it('never writes a pipe, which would split the markdown table row the description stands in', () => {

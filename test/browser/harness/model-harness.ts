@@ -17,7 +17,7 @@ const log = document.getElementById('log')!;
 
 declare global {
   interface Window {
-    __harness?: { ok: boolean; device?: string; notice?: string; memories?: string[]; error?: string; steer?: boolean };
+    __harness?: { ok: boolean; device?: string; notice?: string; memories?: string[]; error?: string; steer?: { layer: number; hiddenSize: number } | null };
   }
 }
 
