@@ -74,6 +74,8 @@ export class TmAdapterPanel extends LitElement {
           ? html`<dt>Versions</dt>
               <dd part="adapter-versions">${a.versions.map((v) => `v${v.version}${v.stale ? ' (stale)' : ''}${v.version === a.version ? (a.pinned ? ' (active, rolled back to)' : ' (active)') : ''}`).join(', ')}</dd>`
           : nothing}
+        <dt>Added after</dt>
+        <dd part="adapter-layer">decoder layer ${a.layer}</dd>
         <dt>Status</dt>
         <dd part="adapter-status" role="status" aria-label="Adapter status">${STATUS_TEXT[a.status]}</dd>
         <dt>Learned from</dt>

@@ -205,7 +205,7 @@ export class TaskmemAgent extends LitElement {
         <tm-model-panel exportparts="model-panel" .model=${s.model} .queue=${s.queue} .sampling=${s.capturing ? s.sampling : null} ?memorizing=${s.memorizing} ?locked=${s.capturing}
           @model-change=${(e: CustomEvent) => this.changeModel(e.detail)}></tm-model-panel>
         <h2>What to remember</h2>
-        <tm-adapter-panel exportparts="adapter-panel, adapter-version, adapter-versions, adapter-status, adapter-tasks, adapter-result, adapter-progress, adapter-error, adapter-stale, adapter-controls, button, rollback, retrain"
+        <tm-adapter-panel exportparts="adapter-panel, adapter-version, adapter-versions, adapter-layer, adapter-status, adapter-tasks, adapter-result, adapter-progress, adapter-error, adapter-stale, adapter-controls, button, rollback, retrain"
           .adapter=${s.adapter}
           @adapter-rollback=${(e: CustomEvent<{ version: number }>) => void this.controller?.rollbackAdapter(e.detail.version)}
           @adapter-retrain=${() => void this.controller?.retrainAdapter()}

@@ -39,6 +39,24 @@ export async function openHarness(name: string): Promise<Harness> {
   };
 }
 
+/**
+ * A dev server for the whole test file, started before its tests and closed after them; `url` is
+ * set once it listens. Call at the top level of a test file.
+ */
+export function devServerForFile(): { readonly url: string } {
+  let server: { close(): Promise<void> } | undefined;
+  const dev = { url: '' };
+  beforeAll(async () => {
+    const started = await startDevServer();
+    server = started.server;
+    dev.url = started.url;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  return dev;
+}
+
 export interface CameraStream {
   /** The dev server's address. */
   readonly url: string;

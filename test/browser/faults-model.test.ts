@@ -5,26 +5,16 @@
  * on WASM after a device loss) or offer to (retry the download). Faults are injected through
  * the controller's development-only hook (injectFault) and Playwright routes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ViteDevServer } from 'vite';
-import { startDevServer } from './chromium';
+import { describe, expect, it } from 'vitest';
+import { devServerForFile } from './chromium';
 import { agent, openApp, shown, state, stored, waitForMemories, withBrowser, type AgentEl } from './fault-page';
 
-let server: ViteDevServer;
-let url: string;
-
-beforeAll(async () => {
-  ({ server, url } = await startDevServer());
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const dev = devServerForFile();
 
 describe('faults', () => {
   it('restarts a crashed worker and memorizes on, keeping every stored memory', async () => {
     await withBrowser({}, async (_context, page, errors) => {
-      await openApp(page, url, 'fault-crash');
+      await openApp(page, dev.url, 'fault-crash');
       await agent(page).evaluate((el) => (el as AgentEl).startSource('demo'));
       await waitForMemories(page, 2);
       const before = await stored(page, 'fault-crash');
@@ -43,7 +33,7 @@ describe('faults', () => {
 
   it('falls back to WASM after the WebGPU device is lost mid-stream, keeping every stored memory', async () => {
     await withBrowser({ webgpu: true }, async (_context, page, errors) => {
-      await openApp(page, url, 'fault-gpu', 'webgpu');
+      await openApp(page, dev.url, 'fault-gpu', 'webgpu');
       await agent(page).evaluate((el) => (el as AgentEl).startSource('demo'));
       await waitForMemories(page, 2, 180_000);
       expect((await state(page)).model.device).toBe('webgpu');
@@ -63,7 +53,7 @@ describe('faults', () => {
 
   it('explains a corrupt or undownloadable model file, keeps stored memories, and loads on retry', async () => {
     await withBrowser({}, async (context, page) => {
-      await openApp(page, url, 'fault-model');
+      await openApp(page, dev.url, 'fault-model');
       await agent(page).evaluate((el) => (el as AgentEl).startSource('demo'));
       await waitForMemories(page, 2);
       await agent(page).evaluate((el) => (el as AgentEl).controller.stop());
@@ -80,7 +70,7 @@ describe('faults', () => {
         // Truncated, and what is there scrambled: the runtime cannot parse it.
         await route.fulfill({ response: real, body: Buffer.from(body.subarray(0, body.length >> 1)).reverse() });
       });
-      await openApp(page, url, 'fault-model');
+      await openApp(page, dev.url, 'fault-model');
       await expect.poll(() => shown(page).then((t) => t.length)).toBe(before.length);
       await agent(page).evaluate((el) => (el as AgentEl).startSource('demo'));
       const alert = page.getByRole('alert').filter({ hasText: 'The model could not be loaded' });

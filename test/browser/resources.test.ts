@@ -3,9 +3,8 @@
  * when it is shown, and the inference worker never holds more frames than its bound however
  * long the stream runs.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ViteDevServer } from 'vite';
-import { launchChromium, startDevServer } from './chromium';
+import { describe, expect, it } from 'vitest';
+import { devServerForFile, launchChromium } from './chromium';
 import { samplingInterval } from '../../src/capture/sampler';
 import type { AgentState } from '../../src/agent/controller';
 import type { WorkerStats } from '../../src/worker/protocol';
@@ -24,23 +23,14 @@ type AgentEl = HTMLElement & {
   };
 };
 
-let server: ViteDevServer;
-let url: string;
-
-beforeAll(async () => {
-  ({ server, url } = await startDevServer());
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const dev = devServerForFile();
 
 describe('resources', () => {
   it('samples less while the tab is hidden (also after forgetting and pause/resume), the worker holds a bounded number of frames, and deleting drops its buffered clips', { timeout: 600_000 }, async () => {
     const { context, close } = await launchChromium();
     try {
       const page = await context.newPage();
-      await page.goto(`${url}/`);
+      await page.goto(`${dev.url}/`);
       const agent = page.locator('taskmem-agent');
       await agent.evaluate(async (el) => {
         el.setAttribute('db-name', 'resources');

@@ -7,9 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ViteDevServer } from 'vite';
-import { startDevServer } from './chromium';
+import { describe, expect, it } from 'vitest';
+import { devServerForFile } from './chromium';
 import { agent, openApp, withBrowser } from './fault-page';
 import type { AgentController } from '../../src/agent/controller';
 import { MODELS_ROOT } from '../../scripts/lib/node-models';
@@ -19,16 +18,7 @@ import { sampleExport } from '../fuzz/sample-export';
 
 type Agent = HTMLElement & { controller: AgentController };
 
-let server: ViteDevServer;
-let url: string;
-
-beforeAll(async () => {
-  ({ server, url } = await startDevServer());
-});
-
-afterAll(async () => {
-  await server?.close();
-});
+const dev = devServerForFile();
 
 const REGISTRY_LAYER = getModelSpec(M).steer.layer;
 const MOVED_LAYER = REGISTRY_LAYER + 1;
@@ -55,7 +45,7 @@ async function adapterAfterLoad(served: Uint8Array | null) {
       await context.route(`**/models/${M}/onnx/decoder_model_merged.onnx`, (route) =>
         route.fulfill({ status: 200, contentType: 'application/octet-stream', body: Buffer.from(served) }));
     }
-    await openApp(page, url, `steer-layer-${served ? 'moved' : 'committed'}`);
+    await openApp(page, dev.url, `steer-layer-${served ? 'moved' : 'committed'}`);
     const notice = await agent(page).evaluate((el, text) => (el as Agent).controller.importData(new Blob([text])), exportWithTwoLayers());
     expect(notice).toMatch(/3 adapters/);
     result = await agent(page).evaluate(async (el) => {
@@ -64,6 +54,7 @@ async function adapterAfterLoad(served: Uint8Array | null) {
       const a = c.state.adapter;
       return { layer: a.layer, version: a.version, versions: a.versions.map((v) => v.version), supported: a.supported, error: a.error, model: c.state.model.status };
     });
+    await expect.poll(() => page.locator('taskmem-agent tm-adapter-panel [part=adapter-layer]').textContent()).toBe(`decoder layer ${result!.layer}`);
     expect(errors).toEqual([]);
   });
   return result!;
