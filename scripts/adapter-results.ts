@@ -158,7 +158,7 @@ const jsonOut = flag('json');
 const records: AdapterRunRecord[] = [];
 
 useLocalModels();
-const vlm = await Vlm.load(preparedModelSpec(FIXTURE_MODEL_ID), { inputsCacheBytes: TRAINING_INPUTS_CACHE_BYTES });
+const vlm = await Vlm.load(await preparedModelSpec(FIXTURE_MODEL_ID), { inputsCacheBytes: TRAINING_INPUTS_CACHE_BYTES });
 if (vlm.steer) vlm.steer.positions = steerPositions;
 const answerer = await vlm.answerer();
 const dir = mkdtempSync(join(tmpdir(), 'taskmem-adapter-results-'));

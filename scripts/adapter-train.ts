@@ -174,7 +174,7 @@ export function collectOptions(opts: AdapterTrainOptions, seed: number): Collect
 export async function trainAdapter(manifestPaths: string[], opts: AdapterTrainOptions = {}): Promise<AdapterFileJson> {
   const log = opts.log ?? (() => {});
   useLocalModels();
-  const spec = opts.vlm?.spec ?? preparedModelSpec(opts.modelId ?? FIXTURE_MODEL_ID);
+  const spec = opts.vlm?.spec ?? (await preparedModelSpec(opts.modelId ?? FIXTURE_MODEL_ID));
   const vlm = opts.vlm ?? (await Vlm.load(spec, { inputsCacheBytes: TRAINING_INPUTS_CACHE_BYTES }));
   const policy = opts.cache ? memoizedPolicy(policyOf(vlm), opts.cache.calls) : policyOf(vlm);
   const seed = opts.seed ?? 1;

@@ -28,7 +28,7 @@ const args = process.argv.slice(2);
 const steps = Number(args.includes('--steps') ? args[args.indexOf('--steps') + 1] : 20);
 
 useLocalModels();
-const spec = preparedModelSpec(FIXTURE_MODEL_ID);
+const spec = await preparedModelSpec(FIXTURE_MODEL_ID);
 const vlm = await Vlm.load(spec);
 const lock = new ModelLock();
 // Every model call runs alone under the lock and sets its own steer vector first, as in the worker.

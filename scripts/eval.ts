@@ -143,7 +143,7 @@ function oracleText(log: EventLog, t0: number, t1: number): string {
 export async function evaluate(manifestPaths: string[], opts: EvalOptions = {}): Promise<MemorizerReport[]> {
   const log = opts.log ?? (() => {});
   useLocalModels();
-  const spec = opts.vlm?.spec ?? opts.spec ?? preparedModelSpec(opts.modelId ?? FIXTURE_MODEL_ID);
+  const spec = opts.vlm?.spec ?? opts.spec ?? (await preparedModelSpec(opts.modelId ?? FIXTURE_MODEL_ID));
   const manifests = manifestPaths.map((p) => {
     const manifest = loadManifest(p);
     return { path: p, manifest, truth: groundTruthOf(manifest) };
@@ -297,7 +297,7 @@ async function main() {
     console.error('usage: npm run eval -- MANIFEST... [--memorizer all|isolated|taskmem|oracle] [--adapter none|FILE] [--questions all|first-half|second-half] [--json OUT] [--model ID]');
     process.exit(2);
   }
-  const spec = preparedModelSpec(flag('model') ?? FIXTURE_MODEL_ID);
+  const spec = await preparedModelSpec(flag('model') ?? FIXTURE_MODEL_ID);
   const adapterFlag = flag('adapter') ?? 'none';
   const adapter = adapterFlag === 'none' ? null : readAdapterFile(adapterFlag, spec);
   const reports = await evaluate(manifests, {

@@ -45,7 +45,7 @@ export interface MemorizeRun {
 export async function memorizeManifest(manifestPath: string, opts: MemorizeRunOptions = {}): Promise<MemorizeRun> {
   const manifest = loadManifest(manifestPath);
   useLocalModels();
-  const spec = opts.vlm?.spec ?? preparedModelSpec(opts.modelId ?? FIXTURE_MODEL_ID);
+  const spec = opts.vlm?.spec ?? (await preparedModelSpec(opts.modelId ?? FIXTURE_MODEL_ID));
   const vlm = opts.vlm ?? (await Vlm.load(spec));
   if (opts.steer !== undefined) {
     if (!vlm.steer) throw new Error(`${spec.id} has no steer input`);

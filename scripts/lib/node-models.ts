@@ -1,10 +1,10 @@
 /** Node-side model setup: models/ is the local model root; the hub is used only when asked. */
 import { env } from '@huggingface/transformers';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { getModelSpec, type ModelSpec } from '../../src/memorize/registry';
-import { readSteerInfo } from '../../src/adapter/steer-graph';
+import { readSteerInfoFromStream } from '../../src/adapter/steer-graph';
 
 /** The repo's models/ folder, or TASKMEM_MODELS_DIR (as for the dev server), e.g. to try a candidate. */
 export const MODELS_ROOT = (process.env.TASKMEM_MODELS_DIR ?? join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'models')).replace(/\/?$/, '/');
@@ -23,13 +23,14 @@ export function useLocalModels(allowRemote = false) {
  * the spec as it is (loading reports the missing input); variants prepared at different layers
  * are refused, since which one runs depends on the dtype chosen.
  */
-export function preparedModelSpec(id: string, root = MODELS_ROOT, warn: (line: string) => void = (l) => process.stderr.write(l + '\n')): ModelSpec {
+export async function preparedModelSpec(id: string, root = MODELS_ROOT, warn: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<ModelSpec> {
   const spec = getModelSpec(id);
   const onnxDir = join(root, id, 'onnx');
   if (!existsSync(onnxDir)) return spec;
   const layers = new Map<number, string[]>();
   for (const file of readdirSync(onnxDir).filter((f) => /^decoder_model_merged.*\.onnx$/.test(f)).sort()) {
-    const steer = readSteerInfo(readFileSync(join(onnxDir, file)));
+    // Streamed: only the metadata is kept, so a decoder with its weights inside is never held whole.
+    const steer = await readSteerInfoFromStream(createReadStream(join(onnxDir, file)));
     if (steer) layers.set(steer.layer, [...(layers.get(steer.layer) ?? []), file]);
   }
   if (layers.size > 1)

@@ -22,20 +22,20 @@ function copyOfFixture(): { root: string; modelDir: string } {
 }
 
 describe('preparedModelSpec: the steer layer the local decoder was prepared at', () => {
-  it('is the registry spec itself when the decoder steers where the registry says', () => {
+  it('is the registry spec itself when the decoder steers where the registry says', async () => {
     const warnings: string[] = [];
     const { root } = copyOfFixture();
-    expect(preparedModelSpec(FIXTURE_MODEL_ID, root, (l) => warnings.push(l))).toBe(getModelSpec(FIXTURE_MODEL_ID));
+    expect(await preparedModelSpec(FIXTURE_MODEL_ID, root, (l) => warnings.push(l))).toBe(getModelSpec(FIXTURE_MODEL_ID));
     expect(warnings).toEqual([]);
   });
 
-  it('says and uses the layer a copy was moved to, so adapters trained on it are labelled with it', () => {
+  it('says and uses the layer a copy was moved to, so adapters trained on it are labelled with it', async () => {
     const warnings: string[] = [];
     const { root, modelDir } = copyOfFixture();
     const registryLayer = getModelSpec(FIXTURE_MODEL_ID).steer.layer;
     const other = registryLayer === 0 ? 2 : 0;
     expect(prepareModelDir(modelDir, { layer: other }).map((r) => r.status)).toEqual(['moved']);
-    const spec = preparedModelSpec(FIXTURE_MODEL_ID, root, (l) => warnings.push(l));
+    const spec = await preparedModelSpec(FIXTURE_MODEL_ID, root, (l) => warnings.push(l));
     expect(spec.steer.layer).toBe(other);
     expect(spec.steer.hiddenSize).toBe(getModelSpec(FIXTURE_MODEL_ID).steer.hiddenSize);
     expect(getModelSpec(FIXTURE_MODEL_ID).steer.layer).toBe(registryLayer); // the registry is untouched
@@ -43,13 +43,13 @@ describe('preparedModelSpec: the steer layer the local decoder was prepared at',
     expect(warnings[0]).toContain(`after layer ${other}, the registry says ${registryLayer}`);
   });
 
-  it('refuses decoder variants prepared at different layers', () => {
+  it('refuses decoder variants prepared at different layers', async () => {
     const { root, modelDir } = copyOfFixture();
     copyFileSync(join(modelDir, 'onnx', 'decoder_model_merged.onnx'), join(modelDir, 'onnx', 'decoder_model_merged_fp16.onnx'));
     prepareModelDir(modelDir, { layer: 0 });
     // both moved to 0: consistent again
-    expect(preparedModelSpec(FIXTURE_MODEL_ID, root, () => {}).steer.layer).toBe(0);
+    expect((await preparedModelSpec(FIXTURE_MODEL_ID, root, () => {})).steer.layer).toBe(0);
     copyFileSync(join(fixtureDir, 'onnx', 'decoder_model_merged.onnx'), join(modelDir, 'onnx', 'decoder_model_merged_fp16.onnx'));
-    expect(() => preparedModelSpec(FIXTURE_MODEL_ID, root, () => {})).toThrow(/different layers \(layer 0: decoder_model_merged\.onnx; layer 1: decoder_model_merged_fp16\.onnx\)/);
+    await expect(preparedModelSpec(FIXTURE_MODEL_ID, root, () => {})).rejects.toThrow(/different layers \(layer 0: decoder_model_merged\.onnx; layer 1: decoder_model_merged_fp16\.onnx\)/);
   });
 });
