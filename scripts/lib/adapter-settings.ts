@@ -75,7 +75,7 @@ export const defaultTrainingSettings = (): TrainingSettings =>
   trainingSettings({ ...DEFAULT_COLLECT }, DEFAULT_STEER_TRAINING, { rounds: 1, seed: 1, steerPositions: 'all', layer: getModelSpec(FIXTURE_MODEL_ID).steer.layer });
 
 /**
- * The layer of every recorded training before the layer was recorded (2026-12-08): the committed
+ * The layer of every recorded training before the layer was recorded (end of 2026-12-07): the committed
  * fixture's. The runs on decoders moved to other layers (docs/adapter-runs/tuning/*-layer0.json,
  * *-layer2.json) had theirs written into their files by hand, from how they were made.
  */
@@ -84,7 +84,7 @@ const LAYER_BEFORE_RECORDED = 1;
 /**
  * Settings recorded before a setting existed, with that setting at the value every training had
  * then (tail averaging came on 2026-12-07, night, greedy anchors on 2026-12-07, late, the layer on
- * 2026-12-08), so old rows still pool with new rows trained alike.
+ * the end of 2026-12-07), so old rows still pool with new rows trained alike.
  */
 export function withLaterSettings(s: TrainingSettings): TrainingSettings {
   return {
