@@ -178,7 +178,8 @@ export class AdapterManager {
     this.state.supported = steer !== null;
     if (steer && steer.layer !== this.spec.steer.layer) {
       this.spec = { ...this.spec, steer };
-      this.state.layer = steer.layer;
+      // The other layer's last result says nothing about this one's versions.
+      Object.assign(this.state, { layer: steer.layer, lastResult: null });
       const db = this.host.db();
       if (db) await this.load(db);
       else this.activate(null, []);
