@@ -13,7 +13,7 @@
  * --scales 1,1.5,2 also evaluates each trained vector multiplied by these factors (one training each).
  * --variants adds rows trained otherwise on the same streams (what was tried): stepsN = N SPSA
  * steps instead of the default, candidatesN = N candidates sampled per clip, pairsN = at most N pairs
- * kept per clip (of the 15 that 6 candidates can form), chosenX = RPO's chosen-likelihood term weighted X beside DPO,
+ * kept per clip (of the 15 that 6 candidates can form), marginX = only pairs whose rewards differ by more than X, chosenX = RPO's chosen-likelihood term weighted X beside DPO,
  * seedN = another seed for the candidates and SPSA directions (the spread of one setting),
  * directionsN = N SPSA directions averaged per step (N times the training's forward passes),
  * avgX = the vector is the mean of the iterates of the last share X of the SPSA steps (avg0.5),
@@ -77,7 +77,7 @@ const steps = flag('steps') ? Number(flag('steps')) : undefined;
 // --scales 1,1.5,2: each trained vector is also evaluated multiplied by these factors (one training).
 const scales = (flag('scales') ?? '1').split(',').map(Number);
 if (scales.some((x) => !(x > 0))) throw new Error(`--scales takes positive factors, not '${flag('scales')}'`);
-interface Variant { name: string; rounds?: number; directions?: number; tailAverage?: number; strength?: number; seed?: number; steps?: number; candidates?: number; maxPairsPerClip?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; keyed?: boolean; askedEvents?: boolean; instructed?: boolean; anchors?: boolean; confidence?: ConfidenceLimits | null }
+interface Variant { name: string; rounds?: number; directions?: number; tailAverage?: number; strength?: number; seed?: number; steps?: number; candidates?: number; maxPairsPerClip?: number; minMargin?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; keyed?: boolean; askedEvents?: boolean; instructed?: boolean; anchors?: boolean; confidence?: ConfidenceLimits | null }
 // A variant is one modifier or several joined by '+' ("t0.7+confident").
 const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name) => {
   const v: Variant = { name, steps };
@@ -91,6 +91,7 @@ const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name
     else if (/^strength\d*\.?\d+$/.test(part)) v.strength = Number(part.slice(8));
     else if (/^candidates\d+$/.test(part)) v.candidates = Number(part.slice(10));
     else if (/^pairs\d+$/.test(part)) v.maxPairsPerClip = Number(part.slice(5));
+    else if (/^margin\d*\.?\d+$/.test(part)) v.minMargin = Number(part.slice(6));
     else if (/^chosen\d*\.?\d+$/.test(part)) v.chosenWeight = Number(part.slice(6));
     else if (/^t\d*\.?\d+$/.test(part)) v.temperature = Number(part.slice(1));
     else if (part === 'consensus') v.consensus = true;
@@ -103,7 +104,7 @@ const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name
     else if (part === 'unanchored') v.anchors = false;
     else if (part === 'confident') v.confidence = CANDIDATE_CONFIDENCE;
     else if (part === 'unfiltered') v.confidence = null;
-    else throw new Error(`unknown variant '${part}': default, stepsN, roundsN, candidatesN, pairsN, directionsN, avgX, strengthX, tX, chosenX, seedN, keyed, unkeyed, asked, unasked, consensus, plain, anchors, unanchored, confident or unfiltered (joined with +)`);
+    else throw new Error(`unknown variant '${part}': default, stepsN, roundsN, candidatesN, pairsN, marginX, directionsN, avgX, strengthX, tX, chosenX, seedN, keyed, unkeyed, asked, unasked, consensus, plain, anchors, unanchored, confident or unfiltered (joined with +)`);
   }
   return v;
 });
@@ -191,7 +192,7 @@ try {
       }
       for (const variant of variants) {
         const started = Date.now();
-        const adapter = await trainAdapter(manifests, { vlm, cache, rounds: variant.rounds, directions: variant.directions, tailAverage: variant.tailAverage, strength: variant.strength, seed: variant.seed, steps: variant.steps, candidates: variant.candidates, maxPairsPerClip: variant.maxPairsPerClip, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, askedEvents: variant.askedEvents, instructed: variant.instructed, anchors: variant.anchors, confidence: variant.confidence, log: (l) => process.stderr.write(`[${label} ${variant.name}] ${l}\n`) });
+        const adapter = await trainAdapter(manifests, { vlm, cache, rounds: variant.rounds, directions: variant.directions, tailAverage: variant.tailAverage, strength: variant.strength, seed: variant.seed, steps: variant.steps, candidates: variant.candidates, maxPairsPerClip: variant.maxPairsPerClip, minMargin: variant.minMargin, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, askedEvents: variant.askedEvents, instructed: variant.instructed, anchors: variant.anchors, confidence: variant.confidence, log: (l) => process.stderr.write(`[${label} ${variant.name}] ${l}\n`) });
         const trainSeconds = (Date.now() - started) / 1000;
         const file = join(dir, `adapter-${focus}-${setIndex}-${variant.name}.json`);
         writeFileSync(file, JSON.stringify(adapter));

@@ -42,6 +42,8 @@ export interface AdapterTrainOptions {
   candidates?: number;
   /** Most pairs kept per clip (default DEFAULT_COLLECT's). */
   maxPairsPerClip?: number;
+  /** Smallest reward difference a pair needs (default DEFAULT_COLLECT's). */
+  minMargin?: number;
   /** Sampling temperature of the candidate memories (default DEFAULT_COLLECT's). */
   temperature?: number;
   /** Reward only details the other candidates of the clip state too (default DEFAULT_COLLECT's). */
@@ -165,8 +167,8 @@ function collectionKey(path: string, modelId: string, collect: CollectOptions): 
 
 /** DEFAULT_COLLECT with every option the caller set; `confidence: null` turns the cut off. */
 export function collectOptions(opts: AdapterTrainOptions, seed: number): CollectOptions {
-  const { candidates, maxPairsPerClip, temperature, consensus, keyed, askedEvents, instructed, anchors } = opts;
-  const set = Object.fromEntries(Object.entries({ candidates, maxPairsPerClip, temperature, consensus, keyed, askedEvents, instructed, anchors }).filter(([, v]) => v !== undefined));
+  const { candidates, maxPairsPerClip, minMargin, temperature, consensus, keyed, askedEvents, instructed, anchors } = opts;
+  const set = Object.fromEntries(Object.entries({ candidates, maxPairsPerClip, minMargin, temperature, consensus, keyed, askedEvents, instructed, anchors }).filter(([, v]) => v !== undefined));
   const confidence = opts.confidence === undefined ? DEFAULT_COLLECT.confidence : (opts.confidence ?? undefined);
   return { ...DEFAULT_COLLECT, ...set, confidence, seed };
 }
