@@ -25,7 +25,9 @@
  *   greedy anchors as the default, named on the tuning sets before they ran, side by side with
  *   the setting before it (variant unanchored): 7733-7748 colour and 7749-7764 position; the
  *   anchors off again, the default alone, named before they ran: 7765-7780 colour and 7781-7796
- *   position); the next unused set starts at 7797.
+ *   position; the default side by side with pairs whose rewards differ by more than 0.15
+ *   (variant margin0.15, better on the position tuning set and worse on the colour one), named
+ *   before they ran: 7797-7812 colour and 7813-7828 position); the next unused set starts at 7829.
  */
 export const TRAIN_SEED_BASE = 100_000;
 export const TUNING_SEEDS = Array.from({ length: 20 }, (_, i) => 1 + i);
