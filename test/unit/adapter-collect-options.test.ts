@@ -12,6 +12,11 @@ describe('adapter:train collection settings', () => {
     expect(c).toMatchObject({ candidates: 12, maxPairsPerClip: 4, temperature: 0.5, keyed: false, instructed: false, askedEvents: true, consensus: true, minMargin: DEFAULT_COLLECT.minMargin });
   });
 
+  it('takes the smallest reward difference a pair needs (variant marginX)', () => {
+    expect(collectOptions({ minMargin: 0.15 }, 1).minMargin).toBe(0.15);
+    expect(collectOptions({ minMargin: 0.15 }, 1)).toEqual({ ...DEFAULT_COLLECT, minMargin: 0.15, seed: 1 });
+  });
+
   it('scores candidates without unsure details when asked, and as sampled for null', () => {
     expect(collectOptions({ confidence: CANDIDATE_CONFIDENCE }, 1).confidence).toBe(CANDIDATE_CONFIDENCE);
     expect(collectOptions({ confidence: null }, 1).confidence).toBeUndefined();
