@@ -111,15 +111,20 @@ class ChunkReader {
   private pos = 0;
   constructor(private readonly chunks: AsyncIterator<Uint8Array>) {}
 
-  /** The next byte, or null at the end of the stream. */
-  async byte(): Promise<number | null> {
+  /** Whether a byte is left to read, taking the next chunk when this one is used up. */
+  private async available(): Promise<boolean> {
     while (this.pos >= this.chunk.length) {
       const next = await this.chunks.next();
-      if (next.done) return null;
+      if (next.done) return false;
       this.chunk = next.value;
       this.pos = 0;
     }
-    return this.chunk[this.pos++]!;
+    return true;
+  }
+
+  /** The next byte, or null at the end of the stream. */
+  async byte(): Promise<number | null> {
+    return (await this.available()) ? this.chunk[this.pos++]! : null;
   }
 
   /** The next `n` bytes, copied out; `keep` false drops them as they pass (the graph of a large model). */
@@ -127,13 +132,7 @@ class ChunkReader {
     const out = keep ? new Uint8Array(n) : new Uint8Array(0);
     let got = 0;
     while (got < n) {
-      if (this.pos >= this.chunk.length) {
-        const next = await this.chunks.next();
-        if (next.done) throw new Error('protobuf: length-delimited field runs past the end');
-        this.chunk = next.value;
-        this.pos = 0;
-        continue;
-      }
+      if (!(await this.available())) throw new Error('protobuf: length-delimited field runs past the end');
       const take = Math.min(n - got, this.chunk.length - this.pos);
       if (keep) out.set(this.chunk.subarray(this.pos, this.pos + take), got);
       this.pos += take;
@@ -171,8 +170,9 @@ export async function readStreamFields(chunks: AsyncIterable<Uint8Array>, keep: 
     else if (wire === WIRE_I64) await reader.bytes(8, false);
     else if (wire === WIRE_I32) await reader.bytes(4, false);
     else if (wire === WIRE_LEN) {
-      const payload = await reader.bytes(Number(await reader.varint()), keep(field));
-      if (keep(field)) fields.push({ field, wire, payload, raw: lenField(field, payload) });
+      const kept = keep(field);
+      const payload = await reader.bytes(Number(await reader.varint()), kept);
+      if (kept) fields.push({ field, wire, payload, raw: lenField(field, payload) });
     } else throw new Error(`protobuf: unsupported wire type ${wire}`);
   }
   return fields;
