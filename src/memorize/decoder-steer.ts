@@ -8,6 +8,7 @@
  */
 import { env } from '@huggingface/transformers';
 import { readSteerInfoFromStream, type SteerInfo } from '../adapter/steer-graph';
+import { cachedModelFiles } from './model-cache';
 import type { Dtype, ModelSpec } from './registry';
 
 /** transformers.js's file suffix for each dtype (its DEFAULT_DTYPE_SUFFIX_MAPPING, for ours). */
@@ -36,19 +37,10 @@ async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8
  * `/<id>/<file>` from the local model folder, `/<id>/resolve/<revision>/<file>` from the hub.
  */
 async function cachedResponse(id: string, file: string): Promise<Response | null> {
-  if (typeof caches === 'undefined') return null;
   const local = `/${id}/${file}`;
-  const fromHub = (path: string) => path.includes(`/${id}/resolve/`) && path.endsWith(`/${file}`);
-  try {
-    const cache = await caches.open((env as { cacheKey?: string }).cacheKey ?? 'transformers-cache');
-    for (const request of await cache.keys()) {
-      const path = decodeURIComponent(new URL(request.url).pathname);
-      if (path.endsWith(local) || fromHub(path)) return (await cache.match(request)) ?? null;
-    }
-  } catch {
-    /* no cache storage here */
-  }
-  return null;
+  const found = await cachedModelFiles((path) => path.endsWith(local) || (path.includes(`/${id}/resolve/`) && path.endsWith(`/${file}`)));
+  const [request] = found?.requests ?? [];
+  return request ? ((await found!.cache.match(request)) ?? null) : null;
 }
 
 /**

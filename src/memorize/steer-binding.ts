@@ -37,8 +37,9 @@ export interface SteerHandle {
 
 const BOUND = Symbol('taskmem.steer');
 
-function decoderSessionName(sessions: Record<string, OrtLikeSession>): string {
-  for (const name of ['decoder_model_merged', 'model']) if (sessions[name]) return name;
+/** The decoder's session (and file) name: decoder_model_merged, or model for single-session exports. */
+export function decoderSessionName(sessions: Record<string, unknown>): 'decoder_model_merged' | 'model' {
+  for (const name of ['decoder_model_merged', 'model'] as const) if (sessions[name]) return name;
   throw new Error('model has no decoder session');
 }
 

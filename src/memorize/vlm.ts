@@ -6,7 +6,7 @@
 import {
   AutoModelForImageTextToText, AutoProcessor, LogitsProcessor, LogitsProcessorList, RawImage, Tensor, TextStreamer, cat, random,
 } from '@huggingface/transformers';
-import { bindSteer, sessionHasSteer, type SteerHandle } from './steer-binding';
+import { bindSteer, decoderSessionName, sessionHasSteer, type SteerHandle } from './steer-binding';
 import { fixTextOnlyRopeDelta } from './text-rope-fix';
 import { fitFrame, imageFrameGroups } from './frames';
 import { expandImagePads, type ChatMessage } from './prompt';
@@ -144,7 +144,7 @@ export class Vlm {
       dtype,
     } as never)) as unknown as AnyModel;
     fixTextOnlyRopeDelta(model);
-    const decoderSession = model.sessions.decoder_model_merged ? 'decoder_model_merged' : 'model';
+    const decoderSession = decoderSessionName(model.sessions);
     const decoder = model.sessions[decoderSession];
     const steer = sessionHasSteer(decoder)
       ? bindSteer(model, spec.steer.hiddenSize, dtype.includes('16') ? 'float16' : 'float32', steerTakesPositions(decoder))

@@ -20,6 +20,7 @@ import { RecentClips } from './recent-clips';
 import { clipPromptOf } from '../adapter/phase-two';
 import { lockedPolicy, runAdapterTraining } from './adapter-training';
 import { loadedDecoderSteer } from '../memorize/decoder-steer';
+import { cachedModelFiles } from '../memorize/model-cache';
 import type { Dtype } from '../memorize/registry';
 import type { AdapterProgress, InjectedFault, SteerSite, WorkerReply, WorkerRequest, WorkerStats } from './protocol';
 
@@ -63,14 +64,9 @@ function rawPolicy(model: Vlm): PolicyModel {
  * retry. After a failed load this model's cached files go; other models' stay.
  */
 async function forgetCachedFiles(modelId: string) {
-  if (typeof caches === 'undefined') return;
-  try {
-    const cache = await caches.open((env as { cacheKey?: string }).cacheKey ?? 'transformers-cache');
-    const marker = `/${modelId}/`;
-    for (const request of await cache.keys()) if (decodeURIComponent(request.url).includes(marker)) await cache.delete(request);
-  } catch {
-    /* no cache storage here: nothing was cached either */
-  }
+  const found = await cachedModelFiles((path) => path.includes(`/${modelId}/`));
+  // Called while a load error is on its way to the page: a failed delete must not replace it.
+  for (const request of found?.requests ?? []) await found!.cache.delete(request).catch(() => false);
 }
 
 /**
