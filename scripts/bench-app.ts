@@ -35,6 +35,8 @@ interface BackendResult {
   delays: number[];
   scriptMsPerClip: number;
   taskMsPerClip: number;
+  /** Main-thread tasks over 50 ms, in ms, from the first clip on. */
+  longTasks: number[];
 }
 
 async function runBackend(url: string, y4m: string, backend: 'wasm' | 'webgpu'): Promise<BackendResult> {
@@ -68,6 +70,11 @@ async function runBackend(url: string, y4m: string, backend: 'wasm' | 'webgpu'):
       const { metrics: m } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
       return Object.fromEntries(m.map((x) => [x.name, x.value]));
     };
+    await page.evaluate(() => {
+      const w = window as unknown as { __longTasks: number[] };
+      w.__longTasks = [];
+      new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__longTasks.push(e.duration))).observe({ type: 'longtask', buffered: false });
+    });
     await page.getByRole('button', { name: 'Webcam' }).click();
     const before = await metrics();
     const clips = Math.floor(seconds / 10);
@@ -76,6 +83,7 @@ async function runBackend(url: string, y4m: string, backend: 'wasm' | 'webgpu'):
     const after = await metrics();
     const device = await page.locator('taskmem-agent').evaluate((el) => (el as unknown as { controller: { state: { model: { device: string } } } }).controller.state.model.device);
     const delays = ((await page.evaluate('window.__delays')) as number[]).slice(0, clips);
+    const longTasks = (await page.evaluate('window.__longTasks')) as number[];
     await page.getByRole('button', { name: 'Stop' }).click();
     return {
       backend,
@@ -84,6 +92,7 @@ async function runBackend(url: string, y4m: string, backend: 'wasm' | 'webgpu'):
       delays,
       scriptMsPerClip: ((after.ScriptDuration! - before.ScriptDuration!) * 1000) / delays.length,
       taskMsPerClip: ((after.TaskDuration! - before.TaskDuration!) * 1000) / delays.length,
+      longTasks,
     };
   } finally {
     await close();
@@ -100,10 +109,10 @@ try {
     results.push(await runBackend(url, join(dir, 'stream.y4m'), b));
   }
   console.log(`bench:app (fixture, headless Chromium, fake webcam, 10 s clips, ${seconds} s per backend)`);
-  console.log('| backend | in use | clips | clip end -> memory visible, median | p95 | main-thread script ms / clip | all main-thread tasks ms / clip |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| backend | in use | clips | clip end -> memory visible, median | p95 | main-thread script ms / clip | all main-thread tasks ms / clip | tasks over 50 ms | longest task |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of results)
-    console.log(`| ${r.backend} | ${r.device} | ${r.clips} | ${quantile(r.delays, 0.5).toFixed(2)} s | ${quantile(r.delays, 0.95).toFixed(2)} s | ${r.scriptMsPerClip.toFixed(1)} | ${r.taskMsPerClip.toFixed(1)} |`);
+    console.log(`| ${r.backend} | ${r.device} | ${r.clips} | ${quantile(r.delays, 0.5).toFixed(2)} s | ${quantile(r.delays, 0.95).toFixed(2)} s | ${r.scriptMsPerClip.toFixed(1)} | ${r.taskMsPerClip.toFixed(1)} | ${r.longTasks.length} | ${r.longTasks.length ? `${Math.max(...r.longTasks).toFixed(0)} ms` : 'none'} |`);
 } finally {
   await server.close();
   rmSync(dir, { recursive: true, force: true });
