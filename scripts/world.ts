@@ -1,5 +1,5 @@
 /**
- * npm run world -- --seed N --out DIR [--minutes M] [--fps F] [--focus TYPE] [--no-video] [--frames-every S]
+ * npm run world -- --seed N --out DIR [--minutes M] [--fps F] [--focus TYPE] [--no-video] [--frames-every S] [--questions-per-minute Q]
  * Renders a synthetic world stream deterministically from the seed (see scripts/lib/world-files.ts).
  */
 import { writeWorldStream } from './lib/world-files';
@@ -7,7 +7,7 @@ import { QUESTION_TYPES, type QuestionType } from '../src/world/types';
 
 function fail(msg: string): never {
   console.error(`world: ${msg}`);
-  console.error('usage: npm run world -- --seed N --out DIR [--minutes M] [--fps F] [--focus TYPE] [--no-video] [--frames-every S]');
+  console.error('usage: npm run world -- --seed N --out DIR [--minutes M] [--fps F] [--focus TYPE] [--no-video] [--frames-every S] [--questions-per-minute Q]');
   process.exit(2);
 }
 
@@ -42,6 +42,8 @@ const result = await writeWorldStream({
   focus: focus as QuestionType | undefined,
   video: !args.includes('--no-video'),
   framesEverySeconds: number('frames-every', 5),
+  // adapter:results writes its streams with 8, so they can be written again here and read with eval.
+  questionsPerMinute: number('questions-per-minute'),
 });
 console.log(
   `world seed ${seed}: ${result.events} events, ${result.questions} questions, ${result.frames} sampled frames, ` +
