@@ -7,6 +7,7 @@
  * Then `npm run eval -- MANIFEST... --questions second-half --adapter ADAPTER.json` (and
  * `--adapter none`) scores the second half's questions with and without it.
  */
+import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { loadManifest } from './lib/load-manifest';
 import { clipFramesOf, openManifestFrames } from './lib/frame-source';
@@ -125,6 +126,9 @@ export function memoizedPolicy(policy: PolicyModel, calls: Map<string, unknown>)
     return frameIds.get(frames)!;
   };
   let steer = 'plain';
+  // A digest, not the JSON itself: every key would otherwise hold its whole prompt, tens of
+  // thousands of them in a run of several variants.
+  const keyOf = (parts: unknown[]) => createHash('sha256').update(JSON.stringify(parts)).digest('base64');
   const once = async <T>(key: string, run: () => Promise<T>): Promise<T> => {
     if (calls.has(key)) return calls.get(key) as T;
     const value = await run();
@@ -132,10 +136,10 @@ export function memoizedPolicy(policy: PolicyModel, calls: Map<string, unknown>)
     return value;
   };
   return {
-    generate: (m, f, o) => once(JSON.stringify(['generate', steer, frameId(f), m, o ?? null]), () => policy.generate(m, f, o)),
-    ...(policy.generateScored ? { generateScored: (m, f, o) => once(JSON.stringify(['scored', steer, frameId(f), m, o ?? null]), () => policy.generateScored!(m, f, o)) } : {}),
+    generate: (m, f, o) => once(keyOf(['generate', steer, frameId(f), m, o ?? null]), () => policy.generate(m, f, o)),
+    ...(policy.generateScored ? { generateScored: (m, f, o) => once(keyOf(['scored', steer, frameId(f), m, o ?? null]), () => policy.generateScored!(m, f, o)) } : {}),
     // Training probes every log-probability under a new vector: only the plain model's repeat.
-    completionLogProb: (m, f, c) => (steer === 'plain' ? once(JSON.stringify(['logprob', frameId(f), m, c]), () => policy.completionLogProb(m, f, c)) : policy.completionLogProb(m, f, c)),
+    completionLogProb: (m, f, c) => (steer === 'plain' ? once(keyOf(['logprob', frameId(f), m, c]), () => policy.completionLogProb(m, f, c)) : policy.completionLogProb(m, f, c)),
     setSteer: (v) => {
       steer = v ? String(fnv1a(Array.from(v).join(','))) : 'plain';
       policy.setSteer(v);
