@@ -25,7 +25,8 @@
  * other candidates state too, plain = every candidate sampled from the plain prompt (no
  * instructed candidates, the default before 2026-11-30), anchors = the greedy memories under the
  * plain prompt and told the most-asked detail join each clip's candidates (CollectOptions.anchors),
- * unanchored = without them, confident = each candidate scored
+ * unanchored = without them, askedFocus = the instructed candidates stress the details the first
+ * halves' questions asked about, in proportion (CollectOptions.askedFocus), confident = each candidate scored
  * without the details the model was unsure of (CollectOptions.confidence), unfiltered = scored
  * as sampled. Modifiers combine with '+': t0.7+confident.
  *
@@ -77,7 +78,7 @@ const steps = flag('steps') ? Number(flag('steps')) : undefined;
 // --scales 1,1.5,2: each trained vector is also evaluated multiplied by these factors (one training).
 const scales = (flag('scales') ?? '1').split(',').map(Number);
 if (scales.some((x) => !(x > 0))) throw new Error(`--scales takes positive factors, not '${flag('scales')}'`);
-interface Variant { name: string; rounds?: number; directions?: number; tailAverage?: number; strength?: number; seed?: number; steps?: number; candidates?: number; maxPairsPerClip?: number; minMargin?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; keyed?: boolean; askedEvents?: boolean; instructed?: boolean; anchors?: boolean; confidence?: ConfidenceLimits | null }
+interface Variant { name: string; rounds?: number; directions?: number; tailAverage?: number; strength?: number; seed?: number; steps?: number; candidates?: number; maxPairsPerClip?: number; minMargin?: number; chosenWeight?: number; temperature?: number; consensus?: boolean; keyed?: boolean; askedEvents?: boolean; instructed?: boolean; askedFocus?: boolean; anchors?: boolean; confidence?: ConfidenceLimits | null }
 // A variant is one modifier or several joined by '+' ("t0.7+confident").
 const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name) => {
   const v: Variant = { name, steps };
@@ -102,9 +103,10 @@ const variants: Variant[] = (flag('variants') ?? 'default').split(',').map((name
     else if (part === 'plain') v.instructed = false;
     else if (part === 'anchors') v.anchors = true;
     else if (part === 'unanchored') v.anchors = false;
+    else if (part === 'askedFocus') v.askedFocus = true;
     else if (part === 'confident') v.confidence = CANDIDATE_CONFIDENCE;
     else if (part === 'unfiltered') v.confidence = null;
-    else throw new Error(`unknown variant '${part}': default, stepsN, roundsN, candidatesN, pairsN, marginX, directionsN, avgX, strengthX, tX, chosenX, seedN, keyed, unkeyed, asked, unasked, consensus, plain, anchors, unanchored, confident or unfiltered (joined with +)`);
+    else throw new Error(`unknown variant '${part}': default, stepsN, roundsN, candidatesN, pairsN, marginX, directionsN, avgX, strengthX, tX, chosenX, seedN, keyed, unkeyed, asked, unasked, consensus, plain, anchors, unanchored, askedFocus, confident or unfiltered (joined with +)`);
   }
   return v;
 });
@@ -192,7 +194,7 @@ try {
       }
       for (const variant of variants) {
         const started = Date.now();
-        const adapter = await trainAdapter(manifests, { vlm, cache, rounds: variant.rounds, directions: variant.directions, tailAverage: variant.tailAverage, strength: variant.strength, seed: variant.seed, steps: variant.steps, candidates: variant.candidates, maxPairsPerClip: variant.maxPairsPerClip, minMargin: variant.minMargin, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, askedEvents: variant.askedEvents, instructed: variant.instructed, anchors: variant.anchors, confidence: variant.confidence, log: (l) => process.stderr.write(`[${label} ${variant.name}] ${l}\n`) });
+        const adapter = await trainAdapter(manifests, { vlm, cache, rounds: variant.rounds, directions: variant.directions, tailAverage: variant.tailAverage, strength: variant.strength, seed: variant.seed, steps: variant.steps, candidates: variant.candidates, maxPairsPerClip: variant.maxPairsPerClip, minMargin: variant.minMargin, chosenWeight: variant.chosenWeight, temperature: variant.temperature, consensus: variant.consensus, keyed: variant.keyed, askedEvents: variant.askedEvents, instructed: variant.instructed, askedFocus: variant.askedFocus, anchors: variant.anchors, confidence: variant.confidence, log: (l) => process.stderr.write(`[${label} ${variant.name}] ${l}\n`) });
         const trainSeconds = (Date.now() - started) / 1000;
         const file = join(dir, `adapter-${focus}-${setIndex}-${variant.name}.json`);
         writeFileSync(file, JSON.stringify(adapter));

@@ -57,6 +57,8 @@ export interface AdapterTrainOptions {
   instructed?: boolean;
   /** Add the greedy plain and told memories to each clip's candidates (default DEFAULT_COLLECT's). */
   anchors?: boolean;
+  /** CollectOptions.askedFocus. */
+  askedFocus?: boolean;
   /** Score candidates without the details the model was unsure of (default DEFAULT_COLLECT's; null = off). */
   confidence?: ConfidenceLimits | null;
   /** Weight of the chosen memories' likelihood beside the DPO loss (SteerTrainingOptions.chosenWeight). */
@@ -171,8 +173,8 @@ function collectionKey(path: string, modelId: string, collect: CollectOptions): 
 
 /** DEFAULT_COLLECT with every option the caller set; `confidence: null` turns the cut off. */
 export function collectOptions(opts: AdapterTrainOptions, seed: number): CollectOptions {
-  const { candidates, maxPairsPerClip, minMargin, temperature, consensus, keyed, askedEvents, instructed, anchors } = opts;
-  const set = Object.fromEntries(Object.entries({ candidates, maxPairsPerClip, minMargin, temperature, consensus, keyed, askedEvents, instructed, anchors }).filter(([, v]) => v !== undefined));
+  const { candidates, maxPairsPerClip, minMargin, temperature, consensus, keyed, askedEvents, instructed, askedFocus, anchors } = opts;
+  const set = Object.fromEntries(Object.entries({ candidates, maxPairsPerClip, minMargin, temperature, consensus, keyed, askedEvents, instructed, askedFocus, anchors }).filter(([, v]) => v !== undefined));
   const confidence = opts.confidence === undefined ? DEFAULT_COLLECT.confidence : (opts.confidence ?? undefined);
   return { ...DEFAULT_COLLECT, ...set, confidence, seed };
 }

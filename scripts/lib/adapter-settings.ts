@@ -19,6 +19,8 @@ export interface TrainingSettings {
     minMargin: number;
     maxPairsPerClip: number;
     instructed: boolean;
+    /** Instructed candidates stress the asked details in proportion (CollectOptions.askedFocus), not every detail in turn. */
+    askedFocus: boolean;
     /** Greedy plain and told candidates beside the samples (CollectOptions.anchors). */
     anchors: boolean;
     keyed: boolean;
@@ -47,6 +49,7 @@ export function trainingSettings(collect: CollectOptions, steer: SteerSettings, 
       minMargin: collect.minMargin ?? DEFAULT_MIN_MARGIN,
       maxPairsPerClip: collect.maxPairsPerClip ?? DEFAULT_MAX_PAIRS,
       instructed: !!collect.instructed,
+      askedFocus: !!collect.askedFocus,
       anchors: !!collect.anchors,
       keyed: !!collect.keyed,
       consensus: !!collect.consensus,
@@ -84,12 +87,12 @@ const LAYER_BEFORE_RECORDED = 1;
 /**
  * Settings recorded before a setting existed, with that setting at the value every training had
  * then (tail averaging came on 2026-12-07, night, greedy anchors on 2026-12-07, late, the layer on
- * the end of 2026-12-07), so old rows still pool with new rows trained alike.
+ * the end of 2026-12-07, instructions by the asked details on 2026-12-08), so old rows still pool with new rows trained alike.
  */
 export function withLaterSettings(s: TrainingSettings): TrainingSettings {
   return {
     ...s,
-    collect: { ...s.collect, anchors: s.collect.anchors ?? false },
+    collect: { ...s.collect, anchors: s.collect.anchors ?? false, askedFocus: s.collect.askedFocus ?? false },
     steer: { ...s.steer, tailAverage: s.steer.tailAverage ?? 0 },
     layer: s.layer ?? LAYER_BEFORE_RECORDED,
   };
@@ -113,7 +116,7 @@ function phrases(s: TrainingSettings): Record<string, string> {
     strength: `strength ${t.strength}`,
     sgd: `lr ${t.lr}, probe ${t.perturbation}, beta ${t.beta}, batch ${t.batch}, l2 ${t.l2}, norm at most ${t.maxNorm}`,
     temperature: `T ${c.temperature}`,
-    candidates: `${c.candidates} ${c.instructed ? 'instructed' : 'plain-prompt'} candidates per clip`,
+    candidates: `${c.candidates} ${c.instructed ? (c.askedFocus ? 'instructed (the asked details, in proportion)' : 'instructed') : 'plain-prompt'} candidates per clip`,
     anchors: c.anchors ? 'the greedy plain and told memories among them' : 'sampled candidates only (no greedy anchors)',
     pairs: `at most ${c.maxPairsPerClip} pairs per clip`,
     margin: `reward margin over ${c.minMargin}`,

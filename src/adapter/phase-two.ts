@@ -55,13 +55,40 @@ export function clipPromptOf(clip: Clip, window: WindowMemory[], framesPerImage:
 
 /**
  * The prompt candidate k is sampled from: with `instructed`, candidate 0 from the plain prompt and
- * the others each asked to stress another detail in turn, so the candidates differ in *what* they
- * keep and not only by chance. Scoring and DPO always use the plain prompt: the vector learns to
- * make the plain model write what the reward preferred (context distillation, Askell et al. 2021).
+ * the others each asked to stress a detail (`plan[k - 1]`; by default every detail in turn), so
+ * the candidates differ in *what* they keep and not only by chance. Scoring and DPO always use the
+ * plain prompt: the vector learns to make the plain model write what the reward preferred (context
+ * distillation, Askell et al. 2021).
  */
-function candidatePrompt(clip: ClipPrompt, k: number, instructed: boolean): ChatMessage[] {
-  if (!instructed || k === 0 || !clip.focusMessages) return clip.messages;
-  return clip.focusMessages[MEMORY_FOCUSES[(k - 1) % MEMORY_FOCUSES.length]!] ?? clip.messages;
+function candidatePrompt(clip: ClipPrompt, k: number, instructed: boolean, plan: readonly MemoryFocus[]): ChatMessage[] {
+  if (!instructed || k === 0 || !clip.focusMessages || !plan.length) return clip.messages;
+  return clip.focusMessages[plan[(k - 1) % plan.length]!] ?? clip.messages;
+}
+
+/**
+ * What the `slots` instructed candidates of a clip are told to stress, for `askedFocus`: the details
+ * recent tasks asked about, each in proportion to its share of them (largest remainders; ties go to
+ * the detail listed first in MEMORY_FOCUSES). Details no instruction exists for (count, order) and
+ * never asked (size) get none. With nothing asked that has one, every detail in turn.
+ */
+export function focusPlan(profile: TaskProfile, slots: number): MemoryFocus[] {
+  const asked = MEMORY_FOCUSES.map((focus) => ({ focus, weight: (profile.weights as Record<string, number>)[focus] ?? 0 })).filter((f) => f.weight > 0);
+  const total = asked.reduce((n, f) => n + f.weight, 0);
+  if (!asked.length || slots <= 0) return [...MEMORY_FOCUSES];
+  const quotas = asked.map((f, i) => ({ ...f, i, exact: (slots * f.weight) / total }));
+  const counts = quotas.map((q) => Math.floor(q.exact));
+  let left = slots - counts.reduce((a, b) => a + b, 0);
+  for (const q of [...quotas].sort((a, b) => b.exact - Math.floor(b.exact) - (a.exact - Math.floor(a.exact)) || a.i - b.i)) {
+    if (left-- <= 0) break;
+    counts[q.i]!++;
+  }
+  // Interleaved, so fewer candidates than planned still spread over the asked details.
+  const plan: MemoryFocus[] = [];
+  for (let round = 0; plan.length < slots; round++)
+    quotas.forEach((q, i) => {
+      if (round < counts[i]!) plan.push(q.focus);
+    });
+  return plan;
 }
 
 /** The focus to tell the model for `anchors`: the most-asked detail type that has one, or none. */
@@ -116,6 +143,12 @@ export interface CollectOptions {
   askedEvents?: boolean;
   /** Sample candidates from prompts that ask to stress each detail in turn (candidatePrompt). */
   instructed?: boolean;
+  /**
+   * With `instructed`: the instructed candidates stress the details recent tasks asked about, in
+   * proportion to how often (focusPlan), instead of every detail in turn, size included, which no
+   * question asks about.
+   */
+  askedFocus?: boolean;
   /**
    * Two greedy candidates beside the samples: what the plain model writes (what memorization
    * stores today) and what it writes told to stress the detail recent tasks asked about most
@@ -178,6 +211,7 @@ async function writeCandidate(model: PolicyModel, messages: ChatMessage[], frame
 export async function collectPairs(model: PolicyModel, clips: ClipPrompt[], tasks: RecentTask[], opts: CollectOptions = DEFAULT_COLLECT): Promise<PairCollection> {
   const profile = taskProfile(tasks);
   const focus = opts.anchors ? anchorFocus(profile) : null;
+  const plan = opts.askedFocus ? focusPlan(profile, opts.candidates - 1) : [...MEMORY_FOCUSES];
   const pairs: TrainingPair[] = [];
   let candidates = 0;
   let tiedClips = 0;
@@ -187,7 +221,7 @@ export async function collectPairs(model: PolicyModel, clips: ClipPrompt[], task
     model.setSteer(opts.samplingVector ?? null);
     for (let k = 0; k < opts.candidates; k++) {
       const seed = fnv1a(`${clip.key[0]}:${clip.key[1]}:${k}:${opts.seed ?? 0}`);
-      raws.push(await writeCandidate(model, candidatePrompt(clip, k, !!opts.instructed), clip.frames, opts, seed));
+      raws.push(await writeCandidate(model, candidatePrompt(clip, k, !!opts.instructed, plan), clip.frames, opts, seed));
     }
     if (opts.anchors) raws.push(...(await anchorCandidates(model, clip, focus, opts)));
     const texts: string[] = [];

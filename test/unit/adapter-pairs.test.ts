@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildPairs } from '../../src/adapter/pairs';
 import { vectorNorm } from '../../src/adapter/dpo';
 import { scoreCandidate, taskProfile, type RecentTask } from '../../src/adapter/reward';
-import { anchorFocus, CANDIDATE_CONFIDENCE, clipPromptOf, collectPairs, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, trainSteer, type PolicyModel, type TrainingPair } from '../../src/adapter/phase-two';
+import { anchorFocus, focusPlan, CANDIDATE_CONFIDENCE, clipPromptOf, collectPairs, DEFAULT_COLLECT, DEFAULT_STEER_TRAINING, trainSteer, type PolicyModel, type TrainingPair } from '../../src/adapter/phase-two';
 import type { GenerateOptions, ScoredText } from '../../src/memorize/vlm';
 import { scoredFromMarked } from './scored-text';
 import type { ChatMessage } from '../../src/memorize/prompt';
@@ -132,6 +132,24 @@ describe('collectPairs with instructed candidates', () => {
     expect(anchorFocus(profile(['count', 'count', 'position']))).toBe('position');
     expect(anchorFocus(profile(['count', 'order']))).toBeNull();
     expect(anchorFocus(profile([]))).toBeNull();
+  });
+
+  it('with askedFocus, tells the instructed candidates the asked details in proportion, never size', async () => {
+    const profile = (types: string[]) => taskProfile(types.map((type) => ({ type, question: 'q' })));
+    // 5 slots over colour 2/4, shape 1/4, position 1/4 (count has no instruction): 2.5, 1.25, 1.25.
+    expect(focusPlan(profile(['color', 'color', 'shape', 'position', 'count']), 5)).toEqual(['color', 'shape', 'position', 'color', 'color']);
+    expect(focusPlan(profile(['position']), 5)).toEqual(['position', 'position', 'position', 'position', 'position']);
+    // Nothing asked that has an instruction: every detail in turn, as without askedFocus.
+    expect(focusPlan(profile(['count', 'order']), 5)).toEqual(['size', 'color', 'shape', 'label', 'position']);
+    expect(focusPlan(profile([]), 5)).toEqual(['size', 'color', 'shape', 'label', 'position']);
+
+    const prompts = async (askedFocus: boolean) => {
+      const model = new GreedyFollower();
+      await collectPairs(model, [clipPromptOf(clip, [], 1)], [...tasks, { type: 'shape', question: 'What shape is KIWI?' }], { ...DEFAULT_COLLECT, askedFocus });
+      return model.generated.map((g) => /Stress (\w+)\./.exec(g.prompt)?.[1] ?? 'plain');
+    };
+    expect(await prompts(true)).toEqual(['plain', 'color', 'shape', 'color', 'shape', 'color']);
+    expect(await prompts(false)).toEqual(['plain', 'size', 'color', 'shape', 'label', 'position']);
   });
 
   it('samples from the plain prompt only without it (here: identical candidates, nothing to learn)', async () => {
