@@ -7,13 +7,12 @@
  *
  * Needs world streams (manifests whose questions carry their meaning, from `npm run world`).
  */
-import { loadManifest } from './lib/load-manifest';
+import { answerLossesOf } from './lib/answer-losses';
 import { preparedModelSpec, useLocalModels } from './lib/node-models';
 import { evaluate, parseQuestionSet, readAdapterFile, type AdapterFile } from './eval';
 import { Vlm } from '../src/memorize/vlm';
 import { FIXTURE_MODEL_ID } from '../src/memorize/registry';
-import { ANSWER_LOSSES, classifyAnswerLoss, heldAnsweredRight, tallyAnswerLosses, type AnswerLoss, type AnswerLossTable } from '../src/eval/answer-loss';
-import { UNKNOWN, type QueryMeta } from '../src/world/questions';
+import { ANSWER_LOSSES, heldAnsweredRight, type AnswerLossTable } from '../src/eval/answer-loss';
 
 const args = process.argv.slice(2);
 const valued = new Set(['--adapter', '--questions', '--types']);
@@ -35,18 +34,8 @@ const answerer = await vlm.answerer();
 try {
   for (const adapter of settings) {
     const [report] = await evaluate(manifests, { memorizers: ['taskmem'], questions, adapter, vlm, answerer, log: (l) => process.stderr.write(l + '\n') });
-    const rows: { type: string; loss: AnswerLoss }[] = [];
-    for (const stream of report!.streams) {
-      const byId = new Map(loadManifest(stream.manifest).questions.map((q) => [q.id, q]));
-      for (const result of stream.run.results) {
-        const q = byId.get(result.id);
-        if (!q?.meta || q.answer === UNKNOWN || (types && !types.includes(result.type))) continue;
-        const visible = stream.run.memories.filter((m) => m.t1 <= q.t);
-        rows.push({ type: result.type, loss: classifyAnswerLoss(visible, q.meta as QueryMeta, q.t, q.answer, result.verdict.correct) });
-      }
-    }
     console.log(`\nadapter ${adapter ? adapter.source : 'none'}, questions ${questions}, ${manifests.length} stream(s): answerable questions by where their answer was lost\n`);
-    console.log(formatLossTable(tallyAnswerLosses(rows)));
+    console.log(formatLossTable(answerLossesOf(report!, types)));
   }
 } finally {
   if (answerer !== vlm) await answerer.dispose();
