@@ -27,7 +27,10 @@
  *   anchors off again, the default alone, named before they ran: 7765-7780 colour and 7781-7796
  *   position; the default side by side with pairs whose rewards differ by more than 0.15
  *   (variant margin0.15, better on the position tuning set and worse on the colour one), named
- *   before they ran: 7797-7812 colour and 7813-7828 position); the next unused set starts at 7829.
+ *   before they ran: 7797-7812 colour and 7813-7828 position; the default side by side with
+ *   instructed candidates told the asked details in proportion (variant askedFocus, level with or
+ *   above the default on the colour and position tuning sets), named before they ran: 7829-7844
+ *   colour and 7845-7860 position); the next unused set starts at 7861.
  */
 export const TRAIN_SEED_BASE = 100_000;
 export const TUNING_SEEDS = Array.from({ length: 20 }, (_, i) => 1 + i);
