@@ -2,7 +2,7 @@
  * Trains TaskMem's steer adapter in Node on the questions asked in the FIRST half of each stream
  * (and only those), as the app does on-device from its task log (src/adapter/phase-two.ts).
  *
- *   npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--directions D] [--strength X] [--candidates K] [--pairs-per-clip P] [--seed S] [--rounds R]
+ *   npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--directions D] [--strength X] [--candidates K] [--pairs-per-clip P] [--seed S] [--rounds R] [--asked-focus]
  *
  * Then `npm run eval -- MANIFEST... --questions second-half --adapter ADAPTER.json` (and
  * `--adapter none`) scores the second half's questions with and without it.
@@ -281,7 +281,7 @@ async function main() {
   const manifests = args.filter((a, i) => !a.startsWith('--') && !valued.has(args[i - 1] ?? ''));
   const out = flag('out');
   if (!manifests.length || !out) {
-    console.error('usage: npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--directions D] [--strength X] [--candidates K] [--pairs-per-clip P] [--seed S] [--rounds R]');
+    console.error('usage: npm run adapter:train -- MANIFEST... --out ADAPTER.json [--steps N] [--directions D] [--strength X] [--candidates K] [--pairs-per-clip P] [--seed S] [--rounds R] [--asked-focus]');
     process.exit(2);
   }
   const adapter = await trainAdapter(manifests, {
@@ -293,6 +293,8 @@ async function main() {
     maxPairsPerClip: flag('pairs-per-clip') ? Number(flag('pairs-per-clip')) : undefined,
     seed: flag('seed') ? Number(flag('seed')) : undefined,
     rounds: flag('rounds') ? Number(flag('rounds')) : undefined,
+    // The instructed candidates stress the asked details in proportion (CollectOptions.askedFocus).
+    askedFocus: args.includes('--asked-focus') ? true : undefined,
     log: (l) => process.stderr.write(l + '\n'),
   });
   writeFileSync(out, JSON.stringify(adapter, null, 1));
