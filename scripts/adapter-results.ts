@@ -182,6 +182,8 @@ try {
       const manifests: string[] = [];
       for (const seed of setSeeds) manifests.push((await writeWorldStream({ seed, outDir: join(dir, `${focus}-${seed}`), minutes, focus, video: false, questionsPerMinute: 8 })).manifestPath);
       const [base] = await evaluate(manifests, { vlm, answerer, memorizers: ['taskmem'], questions: 'second-half' });
+      // Where the focused type's answers were lost without the vector (src/eval/answer-loss.ts); each row compares with it.
+      const lossBefore = answerLossesOf(base!, [focus])[focus] ?? {};
       // The reference: the same memorizer told in its prompt which detail to stress (no training).
       // It shows how far the model itself can move toward the focus; the adapter learns it from questions.
       const memoryFocus = (MEMORY_FOCUSES as readonly string[]).includes(focus) ? (focus as MemoryFocus) : null;
@@ -213,8 +215,7 @@ try {
           records.push({ focus, variant: variant.name, scale, seeds: setSeeds, settings: adapter.settings, focused: focusedStreams, others: otherStreams });
           rows.push(`| ${label} | ${describeRow(variant.name, adapter.settings)}${scale !== 1 ? `, vector x${scale}` : ''} | ${f.questions} | ${pct(f.before)} | ${pct(f.after)} | **${formatPoints(fc.change)}** (${formatInterval(fc)}) | ${o.questions} | ${pct(o.before)} | ${pct(o.after)} | **${formatPoints(oc.change)}** (${formatInterval(oc)}) | ${pct(base!.answerInMemory)} -> ${pct(tuned!.answerInMemory)} | ${base!.factPrecision?.toFixed(3)} -> ${tuned!.factPrecision?.toFixed(3)} | ${adapter.trainedOn.pairs} | ${m.lossBefore!.toFixed(3)} -> ${m.lossAfter!.toFixed(3)} | ${trainSeconds.toFixed(0)} |`);
           const perType = QUESTION_TYPES.map((t) => `${t} ${pct(base!.table.byType[t]?.accuracy)} -> ${pct(tuned!.table.byType[t]?.accuracy)} (${base!.table.byType[t]?.questions ?? 0})`).join(', ');
-          // Where the focused type's answers were lost, without and with the vector (src/eval/answer-loss.ts).
-          const lossBefore = answerLossesOf(base!, [focus])[focus] ?? {}, lossAfter = answerLossesOf(tuned!, [focus])[focus] ?? {};
+          const lossAfter = answerLossesOf(tuned!, [focus])[focus] ?? {};
           const losses = ANSWER_LOSSES.filter((l) => lossBefore[l] || lossAfter[l]).map((l) => `${l} ${lossBefore[l] ?? 0} -> ${lossAfter[l] ?? 0}`).join(', ');
           details.push(`- focus ${label}, ${describeRow(variant.name, adapter.settings)}${scale !== 1 ? `, vector x${scale}` : ''}: first-half tasks by inferred type ${JSON.stringify(adapter.trainedOn.taskTypes)}; second-half accuracy per type (questions): ${perType}; answerable ${focus} questions by where the answer was lost: ${losses}; |v| = ${m.norm!.toFixed(3)}, pair accuracy after training ${pct(m.pairAccuracyAfter)}.`);
           console.log(rows[rows.length - 1]);

@@ -14,8 +14,8 @@ export function answerLossesOf(report: MemorizerReport, types?: readonly string[
     for (const result of stream.run.results) {
       const q = byId.get(result.id);
       if (!q?.meta || q.answer === UNKNOWN || (types && !types.includes(result.type))) continue;
-      const visible = stream.run.memories.filter((m) => m.t1 <= q.t);
-      rows.push({ type: result.type, loss: classifyAnswerLoss(visible, q.meta as QueryMeta, q.t, q.answer, result.verdict.correct) });
+      // classifyAnswerLoss reads only the memories written by the question's time.
+      rows.push({ type: result.type, loss: classifyAnswerLoss(stream.run.memories, q.meta as QueryMeta, q.t, q.answer, result.verdict.correct) });
     }
   }
   return tallyAnswerLosses(rows);

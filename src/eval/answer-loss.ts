@@ -41,8 +41,9 @@ function statedDetails(meta: QueryMeta, about: EventClause[]): Set<string> {
 }
 
 /**
- * Classifies one answerable question (`expected` is not "unknown"). `memories` are those the
- * answerer could see; `correct` is the benchmark's verdict on its answer.
+ * Classifies one answerable question (`expected` is not "unknown") asked at second `t`. Of
+ * `memories` only those of clips that ended by `t` are read, the ones the answerer could see;
+ * `correct` is the benchmark's verdict on its answer.
  */
 export function classifyAnswerLoss(memories: { t0: number; t1: number; text: string }[], meta: QueryMeta, t: number, expected: string, correct: boolean): AnswerLoss {
   const heldAnswer = answerInMemoryText(memories, meta, t);
